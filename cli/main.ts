@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+
+import { reportFailure } from './failure';
+import { sandboxCommand } from './sandbox-command';
+
+/** The `fleetshift` command line. Each verb lives in its own file and adds itself here. */
+export function buildProgram(): Command {
+  const program = new Command('fleetshift')
+    .description('Move an MQTT device fleet to AWS IoT Core, durably and reversibly')
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  program.addCommand(sandboxCommand());
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    // Commander has already printed its own one-line usage errors.
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.exitCode = reportFailure(err);
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('fleetshift.js')) {
+  void main(process.argv);
+}

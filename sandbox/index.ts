@@ -1,0 +1,11 @@
+export { ensureCustomerCa, issueClientCertificate } from './certificates';
+export type { CertificateFiles, SandboxPki } from './certificates';
+export { LOOPBACK, PROJECT_ROOT, loadSandboxConfig, sandboxEndpoints } from './config';
+export type { SandboxConfig, SandboxPorts } from './config';
+export { SandboxError } from './errors';
+export type { SandboxErrorType } from './errors';
+export { renderIotCoreBrokerConfig, renderLegacyBrokerConfig } from './mosquitto-config';
+export { pkiDir, sandboxServices } from './services';
+export { sandboxDown, sandboxStatus, sandboxUp } from './stack';
+export type { ServiceStatus, UpResult } from './stack';
+export { TOOLS, requireTool } from './tools';
