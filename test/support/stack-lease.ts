@@ -1,0 +1,72 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { sleep } from '../../sandbox/health';
+
+/**
+ * Several jest runs may share the test stack (two terminals, or two jest projects). Each run
+ * holds a lease, a file named after its pid; the stack is stopped only when the last live lease
+ * goes. Starting and stopping happen under a lock so two runs never start it twice.
+ */
+export function leaseDir(home: string): string {
+  return path.join(home, 'leases');
+}
+
+/** Records that the process `pid` uses the stack. */
+export function takeLease(home: string, pid = process.pid): void {
+  mkdirSync(leaseDir(home), { recursive: true });
+  writeFileSync(path.join(leaseDir(home), String(pid)), '');
+}
+
+/** Drops the lease of `pid` and returns how many live leases remain. */
+export function dropLease(home: string, pid = process.pid): number {
+  rmSync(path.join(leaseDir(home), String(pid)), { force: true });
+  return liveLeases(home);
+}
+
+function liveLeases(home: string): number {
+  let live = 0;
+  for (const name of safeList(leaseDir(home))) {
+    if (isAlive(Number(name))) live += 1;
+    else rmSync(path.join(leaseDir(home), name), { force: true });
+  }
+  return live;
+}
+
+/** Runs `work` while holding the stack lock (a directory, created atomically). */
+export async function withStackLock<T>(home: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(home, 'stack.lock');
+  mkdirSync(home, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, 'owner'), String(process.pid));
+      break;
+    } catch {
+      await sleep(200);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
