@@ -5,6 +5,7 @@ export type { SandboxConfig, SandboxPorts } from './config';
 export { SandboxError } from './errors';
 export type { SandboxErrorType } from './errors';
 export { renderIotCoreBrokerConfig, renderLegacyBrokerConfig } from './mosquitto-config';
+export { isRunning } from './processes';
 export { pkiDir, sandboxServices } from './services';
 export { sandboxDown, sandboxStatus, sandboxUp } from './stack';
 export type { ServiceStatus, UpResult } from './stack';

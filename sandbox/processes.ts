@@ -91,11 +91,23 @@ export async function stopProcess(
 }
 
 function isOurs(record: ProcessRecord): boolean {
+  if (!isRunning(record.pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-    const stat = readFileSync(`/proc/${record.pid}/stat`, 'utf8');
-    const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-    return !zombie && cmdline.split('\0').some((arg) => arg.endsWith(path.basename(record.file)));
+    return cmdline.split('\0').some((arg) => arg.endsWith(path.basename(record.file)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True while `pid` runs. A zombie (exited, not yet reaped by its parent) counts as gone: in a
+ * container whose init does not reap, our detached processes linger as zombies for a while.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
     return false;
   }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { PROJECT_ROOT } from './config';
 import { SandboxError } from './errors';
 
-const VENV_BIN = path.join(PROJECT_ROOT, '.tools', 'venv', 'bin');
+/** The venv of the pinned PyPI tools; FLEETSHIFT_TOOLS_BIN points elsewhere (tests use it). */
+const VENV_BIN =
+  process.env.FLEETSHIFT_TOOLS_BIN ?? path.join(PROJECT_ROOT, '.tools', 'venv', 'bin');
 
 /** The external programs the sandbox runs, and where each one is installed. */
 export const TOOLS = {

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { sleep } from '../../sandbox/health';
+import { isRunning } from '../../sandbox/processes';
 
 /**
  * Several jest runs may share the test stack (two terminals, or two jest projects). Each run
@@ -27,7 +28,7 @@ export function dropLease(home: string, pid = process.pid): number {
 function liveLeases(home: string): number {
   let live = 0;
   for (const name of safeList(leaseDir(home))) {
-    if (isAlive(Number(name))) live += 1;
+    if (isRunning(Number(name))) live += 1;
     else rmSync(path.join(leaseDir(home), name), { force: true });
   }
   return live;
@@ -50,16 +51,6 @@ export async function withStackLock<T>(home: string, work: () => Promise<T>): Pr
     return await work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
