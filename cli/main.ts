@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { reportFailure } from './failure';
+import { planCommand } from './plan-command';
 import { sandboxCommand } from './sandbox-command';
 
 /** The `fleetshift` command line. Each verb lives in its own file and adds itself here. */
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
 
   program.addCommand(sandboxCommand());
+  program.addCommand(planCommand());
   return program;
 }
 
