@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 
 import {
+  ensureSandboxPki,
   loadSandboxConfig,
   sandboxDown,
   sandboxStatus,
@@ -46,6 +47,16 @@ export function sandboxCommand(): Command {
       if (options.json) console.log(JSON.stringify({ services }));
       else printServices(services);
       if (services.some((s) => s.state !== 'healthy')) process.exitCode = 3;
+    });
+
+  sandbox
+    .command('pki')
+    .description(
+      "generate the customer CA and the stand-in's certificates (docker-compose needs them)",
+    )
+    .action(() => {
+      const pki = ensureSandboxPki(loadSandboxConfig());
+      console.log(`customer CA: ${pki.ca.cert}`);
     });
 
   return sandbox;

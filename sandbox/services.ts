@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import mqtt from 'mqtt';
 
-import { ensureCustomerCa, issueClientCertificate } from './certificates';
+import { ensureCustomerCa, issueClientCertificate, type SandboxPki } from './certificates';
 import { type PortName, type SandboxConfig, sandboxEndpoints } from './config';
 import { httpOk } from './health';
 import { renderIotCoreBrokerConfig, renderLegacyBrokerConfig } from './mosquitto-config';
@@ -34,6 +34,13 @@ export function sandboxServices(config: SandboxConfig): SandboxService[] {
 /** The folder of the customer's CA and the certificates issued with it. */
 export function pkiDir(config: SandboxConfig): string {
   return path.join(config.home, 'pki');
+}
+
+/** Generates (once) the customer CA, the stand-in's server certificate and the health client's. */
+export function ensureSandboxPki(config: SandboxConfig): SandboxPki {
+  const pki = ensureCustomerCa(pkiDir(config));
+  issueClientCertificate(pki.dir, 'sandbox-health');
+  return pki;
 }
 
 function temporal(config: SandboxConfig): SandboxService {
@@ -136,8 +143,7 @@ function iotCore(config: SandboxConfig): SandboxService {
     address: `${iotCoreBrokerUrl} (client certificate from ${pkiDir(config)}/ca.crt)`,
     prepare: () => {
       mkdirSync(dir, { recursive: true });
-      const pki = ensureCustomerCa(pkiDir(config));
-      issueClientCertificate(pki.dir, 'sandbox-health');
+      const pki = ensureSandboxPki(config);
       const conf = path.join(dir, 'mosquitto.conf');
       const layout = { bind: config.host, port: config.ports.iotCoreMqtts, dataDir: dir };
       const tls = { caFile: pki.ca.cert, certFile: pki.server.cert, keyFile: pki.server.key };

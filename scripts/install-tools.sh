@@ -52,6 +52,19 @@ ensure_python_tools() {
   echo "$want" >"$stamp"
 }
 
+ensure_node_modules() {
+  local want
+  want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+  local stamp_file="$root/node_modules/.fleetshift-lock.sha256"
+  if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$want" ]; then
+    return
+  fi
+  say "installing node modules (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp_file"
+}
+
 ensure_system_tools
 ensure_python_tools
+ensure_node_modules
 say "tools ready"
