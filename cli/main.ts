@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
 
 import { reportFailure } from './failure';
+import { historyCommand } from './history-command';
+import { reportCommand } from './report-command';
+import { signalCommands } from './signal-commands';
+import { startCommand } from './start-command';
+import { statusCommand } from './status-command';
 import { planCommand } from './plan-command';
 import { sandboxCommand } from './sandbox-command';
 
@@ -13,6 +18,11 @@ export function buildProgram(): Command {
 
   program.addCommand(sandboxCommand());
   program.addCommand(planCommand());
+  program.addCommand(startCommand());
+  for (const verb of signalCommands()) program.addCommand(verb);
+  program.addCommand(statusCommand());
+  program.addCommand(historyCommand());
+  program.addCommand(reportCommand());
   return program;
 }
 
