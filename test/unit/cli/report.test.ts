@@ -15,6 +15,11 @@ function at(iso: string): { seconds: number; nanos: number } {
   return { seconds: Date.parse(iso) / 1000, nanos: 0 };
 }
 
+/** protobufjs types ids and times as Long; decoded histories carry numbers just as well. */
+function event(fields: Record<string, unknown>): HistoryEvent {
+  return fields as HistoryEvent;
+}
+
 function payloads(value: unknown): { payloads: temporal.api.common.v1.IPayload[] } {
   return { payloads: [defaultPayloadConverter.toPayload(value)] };
 }
@@ -25,19 +30,19 @@ function emptySamples(): HistorySamples {
 
 describe('collectSamples', () => {
   const events: HistoryEvent[] = [
-    {
+    event({
       eventId: 5,
       eventTime: at('2026-12-04T13:30:00Z'),
       activityTaskScheduledEventAttributes: {
         input: payloads({ weights: { legacy: 95, iotCore: 5 } }),
       },
-    },
-    {
+    }),
+    event({
       eventId: 7,
       eventTime: at('2026-12-04T13:30:02Z'),
       activityTaskCompletedEventAttributes: { scheduledEventId: 5, result: payloads(null) },
-    },
-    {
+    }),
+    event({
       eventId: 9,
       eventTime: at('2026-12-04T13:31:00Z'),
       activityTaskCompletedEventAttributes: {
@@ -47,22 +52,22 @@ describe('collectSamples', () => {
           metrics: [{ name: 'm', value: 1, threshold: 2 }, { bogus: 1 }],
         }),
       },
-    },
-    {
+    }),
+    event({
       eventId: 10,
       eventTime: at('2026-12-04T13:32:00Z'),
       workflowExecutionSignaledEventAttributes: {
         signalName: 'approve',
         input: payloads({ by: 'alice', reason: 'ok', gate: 'g1' }),
       },
-    },
-    {
+    }),
+    event({
       eventId: 11,
       eventTime: at('2026-12-04T13:33:00Z'),
       childWorkflowExecutionStartedEventAttributes: {
         workflowExecution: { workflowId: 'm-1-devices' },
       },
-    },
+    }),
   ];
 
   it('takes weights when the activity that set them completed', () => {
