@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 
+import { bridgeCommand } from './bridge-command';
 import { reportFailure } from './failure';
 import { historyCommand } from './history-command';
 import { reportCommand } from './report-command';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
 
   program.addCommand(sandboxCommand());
+  program.addCommand(bridgeCommand());
   program.addCommand(planCommand());
   program.addCommand(startCommand());
   for (const verb of signalCommands()) program.addCommand(verb);

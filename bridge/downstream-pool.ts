@@ -1,0 +1,194 @@
+import { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { type Logger } from 'pino';
+
+import { type Clock, type TimerHandle } from './clock';
+import { type BrokerConfig } from './config';
+import { closeConnection, openConnection } from './connection';
+import { InFlightWindow } from './in-flight-window';
+import { type BridgeMetrics } from './metrics';
+import { type PublishProperties } from './properties';
+import { RateLimiter } from './rate-limiter';
+
+/** A message ready to publish downstream. */
+export interface Outbound {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  retain: boolean;
+  properties?: PublishProperties;
+}
+
+/** Limits of each downstream connection. */
+export interface PoolLimits {
+  connections: number;
+  publishesPerSecond: number;
+  maxInFlight: number;
+}
+
+/** What a pool publishes through; MQTT.js clients in production, fakes in unit tests. */
+export interface PoolConnection {
+  readonly connected: boolean;
+  publish(message: Outbound, done: (err?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+interface Lane {
+  connection: PoolConnection;
+  window: InFlightWindow;
+  limiter: RateLimiter;
+}
+
+interface Waiting {
+  message: Outbound;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Spreads publishes over several downstream connections, each kept under its publish rate and
+ * its window of unacknowledged messages. A message waits in the pool (not in a client) until a
+ * connected lane has room, so nothing piles up behind a connection that is down.
+ */
+export class DownstreamPool {
+  private readonly lanes: Lane[];
+  private readonly waiting: Waiting[] = [];
+  private waitingHead = 0;
+  private cursor = 0;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    connections: PoolConnection[],
+    limits: PoolLimits,
+    private readonly clock: Clock,
+  ) {
+    this.lanes = connections.map((connection) => ({
+      connection,
+      window: new InFlightWindow(limits.maxInFlight),
+      limiter: new RateLimiter(limits.publishesPerSecond, clock),
+    }));
+  }
+
+  /** Messages waiting for a lane plus messages published and not yet acknowledged. */
+  get inFlight(): number {
+    return this.queued + this.lanes.reduce((sum, lane) => sum + lane.window.inFlight, 0);
+  }
+
+  /** Messages waiting for a lane. */
+  get queued(): number {
+    return this.waiting.length - this.waitingHead;
+  }
+
+  /** Publishes a message; resolves when the downstream broker acknowledged it. */
+  publish(message: Outbound): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ message, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Tells the pool that connections changed state (a lane may be usable again). */
+  wake(): void {
+    this.pump();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.lanes.map((lane) => lane.connection.close()));
+  }
+
+  private pump(): void {
+    while (this.waitingHead < this.waiting.length) {
+      const lane = this.nextLane();
+      if (!lane) break;
+      const item = this.waiting[this.waitingHead];
+      this.waitingHead += 1;
+      this.send(lane, item);
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
+    if (this.waitingHead < this.waiting.length) this.armTimer();
+  }
+
+  /** The next connected lane with window room and a rate token, round robin. */
+  private nextLane(): Lane | undefined {
+    for (let tried = 0; tried < this.lanes.length; tried += 1) {
+      const lane = this.lanes[this.cursor];
+      this.cursor = (this.cursor + 1) % this.lanes.length;
+      if (lane.connection.connected && lane.window.hasRoom && lane.limiter.tryTake()) {
+        lane.window.tryAcquire();
+        return lane;
+      }
+    }
+    return undefined;
+  }
+
+  private send(lane: Lane, item: Waiting): void {
+    lane.connection.publish(item.message, (err) => {
+      lane.window.release();
+      if (err) item.reject(err);
+      else item.resolve();
+      this.pump();
+    });
+  }
+
+  /**
+   * When every lane is out of tokens, wake when the first one refills. Lanes that are full or
+   * disconnected wake the pool themselves (an ack or a reconnect), so a fallback poll suffices.
+   */
+  private armTimer(): void {
+    if (this.timer) return;
+    const ready = this.lanes.filter((l) => l.connection.connected && l.window.hasRoom);
+    const wait = ready.length ? Math.min(...ready.map((l) => l.limiter.msUntilToken())) : 100;
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(1, wait),
+    );
+  }
+}
+
+/** Adapts an MQTT.js client to a pool lane. */
+export function mqttLane(client: MqttClient, protocolVersion: 4 | 5): PoolConnection {
+  return {
+    get connected() {
+      return client.connected;
+    },
+    publish(message, done) {
+      const options: IClientPublishOptions = { qos: message.qos, retain: message.retain };
+      if (protocolVersion === 5 && message.properties) options.properties = message.properties;
+      client.publish(message.topic, message.payload, options, (err) => done(err ?? undefined));
+    },
+    close: () => closeConnection(client),
+  };
+}
+
+/** Opens the pool's MQTT connections to the downstream broker. */
+export function openDownstreamPool(
+  broker: BrokerConfig,
+  limits: PoolLimits,
+  clientIdPrefix: string,
+  reconnect: { minMs: number; maxMs: number },
+  clock: Clock,
+  metrics: BridgeMetrics,
+  log: Logger,
+): { pool: DownstreamPool; clients: MqttClient[] } {
+  const clients = Array.from({ length: limits.connections }, (_, index) =>
+    openConnection(
+      { broker, clientId: `${clientIdPrefix}-down-${index}`, side: 'downstream', index, reconnect },
+      metrics,
+      log,
+    ),
+  );
+  const pool = new DownstreamPool(
+    clients.map((client) => mqttLane(client, broker.protocolVersion)),
+    limits,
+    clock,
+  );
+  for (const client of clients) client.on('connect', () => pool.wake());
+  return { pool, clients };
+}

@@ -1,0 +1,139 @@
+import { type Logger } from 'pino';
+
+import { type Direction, type RouteConfig } from './config';
+import { type DeadLetterStore } from './dead-letter';
+import { type Outbound } from './downstream-pool';
+import { DEAD_LETTER_MESSAGES, type DeadLetterReason, iotCoreRefusal } from './iot-core-limits';
+import { type BridgeMetrics } from './metrics';
+import { carriesHop, mapProperties } from './properties';
+import { rewriteTopic, topicMatches } from './topic-filter';
+import { type Inbound } from './upstream';
+
+/** What the forwarder needs around it; each part is replaceable in unit tests. */
+export interface ForwarderDeps {
+  direction: Direction;
+  routes: RouteConfig[];
+  /** Filters the opposite direction writes on our upstream broker (loop guard on 3.1.1 legs). */
+  oppositeWrites: string[];
+  /** The hop marker value; undefined where a leg is MQTT 3.1.1. */
+  hop: string | undefined;
+  /** Whether the downstream broker is IoT Core, whose limits then apply. */
+  toIotCore: boolean;
+  publish: (message: Outbound) => Promise<void>;
+  deadLetters: DeadLetterStore;
+  metrics: BridgeMetrics;
+  log: Logger;
+  now: () => number;
+  /** Called whenever the number of unacked messages may have changed. */
+  onSettled: () => void;
+}
+
+/**
+ * Decides what happens to one inbound message and completes its ticket once that is safe:
+ * forwarded and acknowledged downstream, or durably dead-lettered, or recognised as our own
+ * echo. A failure leaves the ticket open, so the message is never acked without a safe home.
+ */
+export class Forwarder {
+  private active = 0;
+
+  constructor(private readonly deps: ForwarderDeps) {}
+
+  /** Messages being forwarded or dead-lettered right now. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  handle(inbound: Inbound): void {
+    const { deps } = this;
+    const { packet } = inbound;
+    const props = packet.properties;
+
+    if (deps.hop !== undefined && carriesHop(props, deps.hop)) {
+      deps.metrics.recordSkipped('loop');
+      inbound.ticket.complete();
+      return;
+    }
+    const topic = packet.topic;
+    if (deps.oppositeWrites.some((filter) => topicMatches(filter, topic))) {
+      deps.metrics.recordSkipped('loop');
+      inbound.ticket.complete();
+      return;
+    }
+
+    const route = deps.routes.find((r) => topicMatches(r.filter, topic));
+    const target = rewriteTopic(topic, route?.rewrite);
+    const payload = packet.payload as Buffer;
+    const elapsed = deps.now() - inbound.arrivedAt;
+    const mapping = mapProperties(props, elapsed, deps.hop);
+    const refusal: DeadLetterReason | undefined =
+      mapping.kind === 'expired'
+        ? 'expired'
+        : deps.toIotCore
+          ? iotCoreRefusal(target, payload.length)
+          : undefined;
+
+    this.active += 1;
+    if (refusal !== undefined || mapping.kind === 'expired') {
+      this.deadLetter(inbound, target, refusal ?? 'expired');
+      return;
+    }
+    const outbound: Outbound = {
+      topic: target,
+      payload,
+      // IoT Core has no QoS 2; a QoS 1 upstream subscription already caps it, this makes sure.
+      qos: packet.qos >= 1 ? 1 : 0,
+      retain: packet.retain,
+      properties: mapping.properties,
+    };
+    deps.publish(outbound).then(
+      () => {
+        deps.metrics.recordForwarded(deps.now() - inbound.arrivedAt);
+        this.settle(inbound);
+      },
+      (err: Error) => {
+        // The message stays unacked upstream; the broker redelivers it after a reconnect.
+        this.active -= 1;
+        deps.log.warn({ topic: target, err: err.message }, 'downstream publish failed');
+        deps.onSettled();
+      },
+    );
+  }
+
+  private deadLetter(inbound: Inbound, topic: string, reason: DeadLetterReason): void {
+    const { deps } = this;
+    const { packet } = inbound;
+    const payload = packet.payload as Buffer;
+    deps.deadLetters
+      .append({
+        at: new Date().toISOString(),
+        direction: deps.direction,
+        reason,
+        topic,
+        qos: packet.qos,
+        retain: packet.retain,
+        payload: payload.toString('base64'),
+        properties: packet.properties,
+      })
+      .then(
+        () => {
+          deps.metrics.recordDeadLettered(reason);
+          deps.log.warn(
+            { topic, reason, bytes: payload.length, why: DEAD_LETTER_MESSAGES[reason] },
+            'message dead-lettered',
+          );
+          this.settle(inbound);
+        },
+        (err: Error) => {
+          this.active -= 1;
+          deps.log.error({ topic, reason, err: err.message }, 'dead-letter store failed');
+          deps.onSettled();
+        },
+      );
+  }
+
+  private settle(inbound: Inbound): void {
+    this.active -= 1;
+    inbound.ticket.complete();
+    this.deps.onSettled();
+  }
+}

@@ -1,0 +1,64 @@
+/** One message waiting for its upstream acknowledgement. */
+export interface AckTicket {
+  /** Marks the message as handled downstream; its ack goes out once all earlier ones have. */
+  complete(): void;
+}
+
+interface Entry {
+  done: boolean;
+  release: () => void;
+}
+
+/**
+ * Releases upstream acknowledgements in arrival order while their messages finish in any order.
+ *
+ * MQTT asks a receiver to acknowledge QoS 1 messages in the order they arrived, but the bridge
+ * forwards many messages at once and their downstream acks come back in any order. Each message
+ * takes a ticket on arrival; completing a ticket releases the head of the queue for as long as
+ * the head is complete.
+ */
+export class OrderedAcks {
+  private queue: Entry[] = [];
+  private head = 0;
+
+  /** Messages that arrived and whose ack has not been released yet. */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Takes a ticket for a newly arrived message; `release` sends its ack upstream. */
+  add(release: () => void): AckTicket {
+    const entry: Entry = { done: false, release };
+    this.queue.push(entry);
+    return {
+      complete: () => {
+        if (entry.done) return;
+        entry.done = true;
+        this.drainHead();
+      },
+    };
+  }
+
+  /**
+   * Forgets every waiting message without acking it: the upstream connection they came on is
+   * gone, and the broker will deliver them again on the next session.
+   */
+  discard(): void {
+    for (let i = this.head; i < this.queue.length; i += 1) this.queue[i].done = true;
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private drainHead(): void {
+    while (this.head < this.queue.length && this.queue[this.head].done) {
+      const entry = this.queue[this.head];
+      this.head += 1;
+      entry.release();
+    }
+    // Compact now and then so the array does not grow for the lifetime of the connection.
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { type IPublishPacket } from 'mqtt';
+
+/** MQTT 5 publish properties as MQTT.js models them. */
+export type PublishProperties = NonNullable<IPublishPacket['properties']>;
+
+/** The user property that marks a message as already bridged once. */
+export const HOP_PROPERTY = 'fleetshift-hop';
+
+/** What {@link mapProperties} decided for one message. */
+export type PropertyMapping =
+  { kind: 'forward'; properties: PublishProperties | undefined } | { kind: 'expired' };
+
+/**
+ * The properties for the downstream publish of a message that spent `elapsedMs` in the bridge.
+ *
+ * Kept: user properties (order and repeats as received), content type, response topic,
+ * correlation data, payload format indicator. Message expiry is reduced by the whole seconds
+ * spent here, rounded up so a message never outlives what its sender asked. Topic alias and
+ * subscription identifier describe one connection and are never copied. `hop` adds the loop
+ * marker (only on an MQTT 5 downstream leg; pass undefined otherwise).
+ */
+export function mapProperties(
+  inbound: PublishProperties | undefined,
+  elapsedMs: number,
+  hop: string | undefined,
+): PropertyMapping {
+  const out: PublishProperties = {};
+  const inUser = inbound?.userProperties;
+  const user: Record<string, string | string[]> = {};
+  let hasUser = false;
+  if (inUser) {
+    for (const [key, value] of Object.entries(inUser)) {
+      user[key] = Array.isArray(value) ? [...value] : value;
+      hasUser = true;
+    }
+  }
+  if (hop !== undefined) {
+    user[HOP_PROPERTY] = hop;
+    hasUser = true;
+  }
+  if (hasUser) out.userProperties = user;
+
+  if (inbound?.contentType !== undefined) out.contentType = inbound.contentType;
+  if (inbound?.responseTopic !== undefined) out.responseTopic = inbound.responseTopic;
+  if (inbound?.correlationData !== undefined) out.correlationData = inbound.correlationData;
+  if (inbound?.payloadFormatIndicator !== undefined) {
+    out.payloadFormatIndicator = inbound.payloadFormatIndicator;
+  }
+  if (inbound?.messageExpiryInterval !== undefined) {
+    const remaining = inbound.messageExpiryInterval - Math.ceil(Math.max(0, elapsedMs) / 1000);
+    if (remaining <= 0) return { kind: 'expired' };
+    out.messageExpiryInterval = remaining;
+  }
+  return { kind: 'forward', properties: Object.keys(out).length > 0 ? out : undefined };
+}
+
+/** Whether an inbound message carries this bridge's hop marker (it was forwarded once already). */
+export function carriesHop(properties: PublishProperties | undefined, hop: string): boolean {
+  const value = properties?.userProperties?.[HOP_PROPERTY];
+  if (value === undefined) return false;
+  return Array.isArray(value) ? value.includes(hop) : value === hop;
+}

@@ -1,0 +1,127 @@
+import { type IPublishPacket, type MqttClient } from 'mqtt';
+import { type Logger } from 'pino';
+
+import { type BrokerConfig } from './config';
+import { openConnection } from './connection';
+import { type BridgeMetrics } from './metrics';
+import { OrderedAcks, type AckTicket } from './ordered-acks';
+
+/** An inbound message with the ticket that acks it upstream once it has been handled. */
+export interface Inbound {
+  packet: IPublishPacket;
+  /** When it arrived (Clock time), for latency and message expiry. */
+  arrivedAt: number;
+  ticket: AckTicket;
+}
+
+/** How an upstream connection subscribes. */
+export interface UpstreamSpec {
+  broker: BrokerConfig;
+  clientId: string;
+  index: number;
+  /** Full filters to subscribe, e.g. `$share/backends/dev/#`. */
+  filters: string[];
+  reconnect: { minMs: number; maxMs: number };
+}
+
+/** Thrown-free marker that tells MQTT.js "handled, but send no PUBACK yet". */
+const ACK_LATER = new Error('fleetshift: ack deferred until forwarded');
+
+/**
+ * One upstream subscription. Messages are handed to `onMessage` at once (many in flight); their
+ * PUBACKs go out in arrival order when their tickets complete.
+ *
+ * MQTT.js reads the next packet only after the message handler's callback has run, and its
+ * callback sends the PUBACK. Waiting there would forward one message at a time. Instead the
+ * handler calls back with a marker error, which MQTT.js treats as "no PUBACK" and moves on,
+ * and the PUBACK is sent later through the client's packet writer.
+ * LIMITATION: this relies on MQTT.js 5 internals (the callback error skips the PUBACK, and the
+ * private _sendPacket writes one); the integration tests fail if a new MQTT.js version changes it.
+ */
+export class UpstreamConnection {
+  readonly client: MqttClient;
+  private acks = new OrderedAcks();
+  private accepting = true;
+  private subscribed = false;
+
+  constructor(
+    private readonly spec: UpstreamSpec,
+    private readonly onMessage: (inbound: Inbound) => void,
+    private readonly metrics: BridgeMetrics,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    const props = spec.broker.protocolVersion === 5 ? { receiveMaximum: 65535 } : undefined;
+    this.client = openConnection(
+      {
+        broker: spec.broker,
+        clientId: spec.clientId,
+        side: 'upstream',
+        index: spec.index,
+        reconnect: spec.reconnect,
+        properties: props,
+      },
+      metrics,
+      log,
+    );
+    this.client.handleMessage = (packet, callback) => this.handle(packet, callback);
+    this.client.on('connect', (connack) => {
+      if (!connack.sessionPresent || !this.subscribed) void this.subscribe();
+    });
+    // Acks of the lost connection cannot be sent on the next one: the broker redelivers those
+    // messages (with DUP set) in the resumed session and they are forwarded again.
+    this.client.on('close', () => this.acks.discard());
+  }
+
+  /** Messages received and not yet acked upstream. */
+  get pending(): number {
+    return this.acks.pending;
+  }
+
+  /** Stops taking messages: later ones are left unacked for the broker to redeliver. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  private async subscribe(): Promise<void> {
+    try {
+      // QoS 1, never lower: a QoS 0 subscription would silently downgrade what it receives.
+      const v5 = this.spec.broker.protocolVersion === 5;
+      const granted = await this.client.subscribeAsync(this.spec.filters, {
+        qos: 1,
+        ...(v5 ? { properties: { subscriptionIdentifier: this.spec.index + 1 } } : {}),
+      });
+      this.subscribed = true;
+      this.log.info(
+        { side: 'upstream', connection: this.spec.index, granted: granted.map((g) => g.qos) },
+        'subscribed',
+      );
+    } catch (err) {
+      this.log.error({ side: 'upstream', err: (err as Error).message }, 'subscribe failed');
+    }
+  }
+
+  private handle(packet: IPublishPacket, callback: (err?: Error) => void): void {
+    if (!this.accepting) {
+      // Draining: neither forward nor ack, so the broker keeps the message for a live instance.
+      callback(ACK_LATER);
+      return;
+    }
+    if (packet.dup) this.metrics.recordRedelivered();
+    if (packet.qos === 0) {
+      this.onMessage({ packet, arrivedAt: this.now(), ticket: { complete: () => undefined } });
+      callback();
+      return;
+    }
+    const messageId = packet.messageId;
+    const client = this.client;
+    const metrics = this.metrics;
+    const ticket = this.acks.add(() => {
+      const send = (client as unknown as { _sendPacket(p: object): void })._sendPacket;
+      send.call(client, { cmd: 'puback', messageId });
+      metrics.recordAcked();
+    });
+    this.onMessage({ packet, arrivedAt: this.now(), ticket });
+    callback(ACK_LATER);
+  }
+}

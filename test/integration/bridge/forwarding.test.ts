@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+
+import { type BridgeHandle } from '../../../bridge';
+import {
+  startIotCoreBroker,
+  startLegacyBroker,
+  type TestBroker,
+  type TestIotCoreBroker,
+} from '../../support/brokers';
+import { type RecordingClient } from '../../support/mqtt-clients';
+import {
+  bridgeConfig,
+  bridgeConfigInput,
+  iotClient,
+  legacyClient,
+  runBridge,
+  settle,
+  waitFor,
+} from './fixtures';
+
+describe('bridge forwarding, device-to-backend', () => {
+  let legacy: TestBroker;
+  let iot: TestIotCoreBroker;
+  let bridge: BridgeHandle;
+  let device: RecordingClient;
+  let backend: RecordingClient;
+  let deadLetterFile: string;
+
+  beforeAll(async () => {
+    legacy = await startLegacyBroker({ extraConfig: ['sys_interval 1'] });
+    iot = await startIotCoreBroker();
+    const input = bridgeConfigInput(legacy, iot, {
+      routes: { 'device-to-backend': [{ filter: 'dev/#' }, { filter: 'a/#' }] },
+    });
+    deadLetterFile = (input.deadLetter as { path: string }).path;
+    bridge = await runBridge(input);
+    device = await legacyClient(legacy);
+    backend = await iotClient(iot, 'backend');
+    await backend.client.subscribeAsync('#', { qos: 1 });
+  });
+
+  afterAll(async () => {
+    await device.client.endAsync();
+    await backend.client.endAsync();
+    await bridge.stop();
+    await iot.stop();
+    await legacy.stop();
+  });
+
+  beforeEach(() => {
+    backend.received.length = 0;
+  });
+
+  it('keeps QoS 1 as QoS 1 and sends QoS 2 to IoT Core as QoS 1', async () => {
+    await device.client.publishAsync('dev/1/q1', 'one', { qos: 1 });
+    await device.client.publishAsync('dev/1/q2', 'two', { qos: 2 });
+    await waitFor(() => backend.received.length >= 2, 'both messages');
+    const byTopic = Object.fromEntries(backend.received.map((m) => [m.topic, m]));
+    expect(byTopic['dev/1/q1']).toMatchObject({ payload: 'one', qos: 1 });
+    expect(byTopic['dev/1/q2']).toMatchObject({ payload: 'two', qos: 1 });
+  });
+
+  it('carries MQTT 5 properties over and reduces the message expiry', async () => {
+    await device.client.publishAsync('dev/1/props', '{}', {
+      qos: 1,
+      properties: {
+        userProperties: { trace: 'abc', a: ['1', '2'] },
+        contentType: 'application/json',
+        responseTopic: 'resp/dev1',
+        correlationData: Buffer.from([1, 2]),
+        payloadFormatIndicator: true,
+        messageExpiryInterval: 60,
+      },
+    });
+    await waitFor(() => backend.received.length === 1, 'the message');
+    const props = backend.received[0].properties ?? {};
+    expect(props.userProperties).toEqual({ trace: 'abc', a: ['1', '2'], 'fleetshift-hop': 'fs' });
+    expect(Object.keys(props.userProperties ?? {})).toEqual(['trace', 'a', 'fleetshift-hop']);
+    expect(props.contentType).toBe('application/json');
+    expect(props.responseTopic).toBe('resp/dev1');
+    expect(Buffer.from(props.correlationData as Buffer)).toEqual(Buffer.from([1, 2]));
+    expect(props.payloadFormatIndicator).toBe(true);
+    // Rounded up to whole seconds inside the bridge, and again by each broker.
+    expect(props.messageExpiryInterval).toBeGreaterThanOrEqual(57);
+    expect(props.messageExpiryInterval).toBeLessThanOrEqual(59);
+  });
+
+  it('republishes an aliased publish with its full topic, without alias or subscription id', async () => {
+    const aliased = await legacyClient(legacy, 5);
+    try {
+      // The broker allows client aliases only up to the maximum it announced.
+      await aliased.client.publishAsync('dev/1/alias', 'first', {
+        qos: 1,
+        properties: { topicAlias: 5 },
+      });
+      await aliased.client.publishAsync('', 'second', { qos: 1, properties: { topicAlias: 5 } });
+      await waitFor(() => backend.received.length === 2, 'both aliased messages');
+      for (const message of backend.received) {
+        expect(message.topic).toBe('dev/1/alias');
+        expect(message.properties?.topicAlias).toBeUndefined();
+        expect(message.properties?.subscriptionIdentifier).toBeUndefined();
+      }
+      expect(backend.received.map((m) => m.payload)).toEqual(['first', 'second']);
+    } finally {
+      await aliased.client.endAsync();
+    }
+  });
+
+  it('dead-letters an oversized payload, counts it, acks it, and keeps traffic flowing', async () => {
+    const before = bridge.metrics.deadLetteredByReason['payload-too-large'];
+    await device.client.publishAsync('dev/1/big', Buffer.alloc(140_000, 7), { qos: 1 });
+    await device.client.publishAsync('dev/1/after', 'after', { qos: 1 });
+    await waitFor(() => backend.received.some((m) => m.topic === 'dev/1/after'), 'the next one');
+    expect(backend.received.map((m) => m.topic)).toEqual(['dev/1/after']);
+    expect(bridge.metrics.deadLetteredByReason['payload-too-large']).toBe(before + 1);
+    const records = readFileSync(deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const big = records.find((r) => r.topic === 'dev/1/big');
+    expect(big).toMatchObject({ reason: 'payload-too-large', qos: 1 });
+    expect(Buffer.from(big.payload, 'base64').length).toBe(140_000);
+    await waitFor(() => bridge.health().inFlight === 0, 'every ack released');
+  });
+
+  it('refuses topics deeper than 8 levels or longer than 256 bytes before publishing', async () => {
+    const deep = 'a/b/c/d/e/f/g/h/i';
+    const long = `dev/${'x'.repeat(260)}`;
+    const limit = 'a/b/c/d/e/f/g/h';
+    await device.client.publishAsync(deep, 'deep', { qos: 1 });
+    await device.client.publishAsync(long, 'long', { qos: 1 });
+    await device.client.publishAsync(limit, 'ok', { qos: 1 });
+    await waitFor(() => backend.received.length === 1, 'the topic at the limit');
+    expect(backend.received[0].topic).toBe(limit);
+    expect(bridge.metrics.deadLetteredByReason['topic-too-deep']).toBe(1);
+    expect(bridge.metrics.deadLetteredByReason['topic-too-long']).toBe(1);
+  });
+
+  it('never forwards system topics to IoT Core, and refuses routes that would', async () => {
+    const everything = await runBridge(
+      bridgeConfigInput(legacy, iot, {
+        instanceId: 'i9',
+        sharedGroup: 'everything',
+        routes: { 'device-to-backend': [{ filter: '#' }] },
+      }),
+    );
+    try {
+      // The legacy broker publishes $SYS every second; two intervals pass.
+      await device.client.publishAsync('dev/9/x', 'x', { qos: 1 });
+      await settle(2500);
+      expect(everything.metrics.totals.forwarded).toBe(1);
+      expect(everything.metrics.deadLetteredByReason['system-topic']).toBe(0);
+      expect(backend.received.filter((m) => m.topic.startsWith('$'))).toEqual([]);
+    } finally {
+      await everything.stop();
+    }
+    const refused = bridgeConfigInput(legacy, iot, {
+      routes: {
+        'device-to-backend': [
+          { filter: '$SYS/#' },
+          { filter: 'sys/#', rewrite: { from: 'sys/', to: '$aws/' } },
+        ],
+      },
+    });
+    expect(() => bridgeConfig(refused)).toThrow(
+      /routes\.device-to-backend\.0: topics starting with \$[^\n]*\n\s*routes\.device-to-backend\.1:/,
+    );
+  });
+});
