@@ -8,6 +8,8 @@ import {
   sandboxUp,
   type ServiceStatus,
 } from '../sandbox';
+import { sandboxBackendCommand } from './sandbox-backend-command';
+import { sandboxFleetCommand } from './sandbox-fleet-command';
 
 /** `fleetshift sandbox up | down | status`: the local rehearsal stack. */
 export function sandboxCommand(): Command {
@@ -59,6 +61,8 @@ export function sandboxCommand(): Command {
       console.log(`customer CA: ${pki.ca.cert}`);
     });
 
+  sandbox.addCommand(sandboxBackendCommand());
+  sandbox.addCommand(sandboxFleetCommand());
   return sandbox;
 }
 

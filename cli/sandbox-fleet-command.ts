@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+
+import { loadSandboxConfig } from '../sandbox';
+import {
+  SANDBOX_NAMES,
+  sandboxBrokerTargets,
+  sandboxLedgerDir,
+  startFleet,
+} from '../sandbox/dataplane';
+import { CliError } from './failure';
+import { untilSignal } from './sandbox-backend-command';
+
+const optionsSchema = z.object({
+  devices: z.coerce.number().int().min(1).max(100_000),
+  dns: z.string().regex(/^127\.0\.0\.1:\d{1,5}$/, 'must be 127.0.0.1:PORT'),
+  mqtt5Share: z.coerce.number().min(0).max(1),
+  telemetrySeconds: z.coerce.number().positive(),
+  reconnectSeconds: z.coerce.number().min(0),
+  prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash, underscore'),
+});
+
+/** `fleetshift sandbox fleet`: simulated devices that find their broker through sandbox DNS. */
+export function sandboxFleetCommand(): Command {
+  return new Command('fleet')
+    .description('run simulated devices until SIGINT or SIGTERM, printing counters')
+    .requiredOption('--dns <address>', 'the sandbox DNS server, 127.0.0.1:PORT')
+    .option('--devices <n>', 'number of devices', '100')
+    .option('--mqtt5-share <fraction>', 'share of devices speaking MQTT 5', '0.3')
+    .option('--telemetry-seconds <s>', 'telemetry interval per device', '10')
+    .option('--reconnect-seconds <s>', 'mean time between voluntary reconnects; 0 never', '120')
+    .option('--prefix <prefix>', 'client id prefix', 'device')
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = optionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
+        throw new CliError(`sandbox fleet: ${problems.join('; ')}`);
+      }
+      const options = parsed.data;
+      const config = loadSandboxConfig();
+      const fleet = startFleet({
+        devices: options.devices,
+        mqtt5Share: options.mqtt5Share,
+        dns: { server: options.dns, recordName: SANDBOX_NAMES.recordName },
+        brokers: sandboxBrokerTargets(config),
+        idPrefix: options.prefix,
+        telemetryIntervalMs: options.telemetrySeconds * 1000,
+        reconnectEveryMs: options.reconnectSeconds * 1000,
+        ledgerDir: sandboxLedgerDir(config),
+      });
+      const printer = setInterval(() => console.log(JSON.stringify(fleet.snapshot())), 5000);
+      await untilSignal();
+      clearInterval(printer);
+      await fleet.stop();
+      console.log(JSON.stringify(fleet.snapshot()));
+    });
+}
