@@ -19,7 +19,11 @@ export interface UpstreamSpec {
   broker: BrokerConfig;
   clientId: string;
   index: number;
-  /** Full filters to subscribe, e.g. `$share/backends/dev/#`. */
+  /**
+   * LIMITATION: on an MQTT 3.1.1 upstream the broker clears the RETAIN flag of live messages,
+   * so retained state (and retained deletes) only crosses the bridge on MQTT 5 upstream legs.
+   *
+   * Full filters to subscribe, e.g. `$share/backends/dev/#`. */
   filters: string[];
   reconnect: { minMs: number; maxMs: number };
 }
@@ -89,7 +93,9 @@ export class UpstreamConnection {
       const v5 = this.spec.broker.protocolVersion === 5;
       const granted = await this.client.subscribeAsync(this.spec.filters, {
         qos: 1,
-        ...(v5 ? { properties: { subscriptionIdentifier: this.spec.index + 1 } } : {}),
+        // Retain As Published: without it the broker clears the RETAIN flag on live messages
+        // and a retained value (or its deletion) would arrive downstream as an ordinary one.
+        ...(v5 ? { rap: true, properties: { subscriptionIdentifier: this.spec.index + 1 } } : {}),
       });
       this.subscribed = true;
       this.log.info(
