@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { type Logger } from 'pino';
 
 import { type Clock, systemClock } from './clock';
@@ -98,13 +100,16 @@ export async function startBridge(
   const inFlight = (): number => upstreams.reduce((sum, u) => sum + u.pending, 0);
 
   const filters = config.routes[direction].map((r) => `$share/${config.sharedGroup}/${r.filter}`);
+  // A persistent session keeps its subscriptions across restarts. If the routes change, the
+  // old ones would keep delivering too, so the upstream client id names the filter set.
+  const filterSet = createHash('sha256').update(filters.join('\n')).digest('hex').slice(0, 8);
   upstreams = Array.from(
     { length: config.upstream.connections },
     (_, index) =>
       new UpstreamConnection(
         {
           broker: upstreamBroker,
-          clientId: `${clientIdPrefix}-up-${index}`,
+          clientId: `${clientIdPrefix}-up-${index}-${filterSet}`,
           index,
           filters,
           reconnect: config.reconnect,
