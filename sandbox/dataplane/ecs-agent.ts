@@ -37,6 +37,8 @@ export interface ServiceState {
   restarts: number;
   taskDefinitionArn: string;
   instanceIds: string[];
+  /** Process id per instance id, to inspect or (in tests) kill one. */
+  pids: Record<string, number | undefined>;
 }
 
 /** A running agent. */
@@ -184,6 +186,7 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
           restarts: r.restarts,
           taskDefinitionArn: r.taskDefinitionArn,
           instanceIds: alive.map((t) => t.instanceId),
+          pids: Object.fromEntries(alive.map((t) => [t.instanceId, t.child.pid])),
         };
         return [service, state];
       }),
