@@ -7,6 +7,8 @@ export type ConnectOutcome = 'Success' | 'ClientError' | 'AuthError';
 /** Everything the fleet simulator counts since it started. */
 export interface FleetCounters {
   devices: number;
+  /** Devices speaking MQTT 5; the others speak MQTT 3.1.1. */
+  mqtt5Devices: number;
   /** Devices connected now, per broker. */
   connected: Record<BrokerName, number>;
   /** Connect attempts per broker and outcome. */
@@ -28,6 +30,7 @@ export function emptyFleetCounters(devices = 0): FleetCounters {
   });
   return {
     devices,
+    mqtt5Devices: 0,
     connected: { legacy: 0, 'iot-core': 0 },
     connects: { legacy: outcomes(), 'iot-core': outcomes() },
     telemetrySent: 0,

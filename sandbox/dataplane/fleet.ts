@@ -66,11 +66,13 @@ export function startFleet(options: FleetOptions): FleetHandle {
 
   const devices: SimulatedDevice[] = [];
   for (let n = 0; n < options.devices; n++) {
+    // Spread evenly rather than at random, so small fleets get the asked-for mix too.
+    const protocolVersion = Math.floor((n + 1) * mqtt5Share) > Math.floor(n * mqtt5Share) ? 5 : 4;
+    if (protocolVersion === 5) counters.mqtt5Devices += 1;
     devices.push(
       new SimulatedDevice({
         id: `${prefix}-${n}`,
-        // Spread evenly rather than at random, so small fleets get the asked-for mix too.
-        protocolVersion: (n * mqtt5Share) % 1 < mqtt5Share && mqtt5Share > 0 ? 5 : 4,
+        protocolVersion,
         resolveBroker,
         counters,
         ledger,

@@ -1,0 +1,92 @@
+import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+
+import { loadSandboxConfig } from '../../../sandbox';
+import {
+  cloudWatchClient,
+  emptyFleetCounters,
+  type MetricsExporterHandle,
+  sandboxBrokerTargets,
+  startMetricsExporter,
+} from '../../../sandbox/dataplane';
+import { connectRecording } from '../../support/mqtt-clients';
+import { testEndpoints } from '../../support/sandbox';
+import { testAws, unique, waitFor } from './fixtures';
+
+jest.setTimeout(60_000);
+
+describe('the metrics exporter', () => {
+  let exporter: MetricsExporterHandle;
+  const fleet = emptyFleetCounters(0);
+  // Only this run's data points: earlier runs wrote to the same emulator and region.
+  const startedAt = new Date();
+
+  beforeAll(async () => {
+    exporter = await startMetricsExporter({
+      aws: testAws(),
+      brokers: sandboxBrokerTargets(loadSandboxConfig(), 'sandbox-metrics'),
+      fleet: () => fleet,
+      intervalMs: 60_000, // the test exports by hand
+    });
+  });
+  afterAll(() => exporter?.stop());
+
+  it('puts broker statistics and fleet counters where GetMetricData reads them', async () => {
+    // The brokers publish $SYS every 5 s: wait until both have reported once.
+    await waitFor(
+      async () => {
+        const names = (await exporter.exportNow()).map((d) => d.MetricName);
+        return names.includes('ConnectedClients') && names.includes('PublishOut.Success');
+      },
+      'broker statistics',
+      15_000,
+    );
+
+    // Traffic on the legacy broker while the fleet counts 7 IoT Core connects and 2 refusals.
+    const publisher = await connectRecording(testEndpoints().legacyBrokerUrl);
+    for (let i = 0; i < 5; i++) await publisher.client.publishAsync(unique('m/t'), 'x', { qos: 1 });
+    fleet.connects['iot-core'].Success += 7;
+    fleet.connects['iot-core'].ClientError += 2;
+    await new Promise((resolve) => setTimeout(resolve, 5500)); // one more $SYS interval
+    await exporter.exportNow();
+    await publisher.client.endAsync();
+
+    const sums = await readSums([
+      ['AWS/IoT', 'Connect.Success'],
+      ['AWS/IoT', 'Connect.ClientError'],
+      ['AWS/IoT', 'Connect.AuthError'],
+      ['fleetshift/LegacyBroker', 'PublishIn.Success'],
+      ['fleetshift/LegacyBroker', 'ConnectedClients'],
+    ]);
+    expect(sums['AWS/IoT/Connect.Success']).toBe(7);
+    expect(sums['AWS/IoT/Connect.ClientError']).toBe(2);
+    expect(sums['AWS/IoT/Connect.AuthError']).toBe(0);
+    expect(sums['fleetshift/LegacyBroker/PublishIn.Success']).toBeGreaterThanOrEqual(5);
+    expect(sums['fleetshift/LegacyBroker/ConnectedClients']).toBeGreaterThan(0);
+  });
+
+  async function readSums(metrics: [string, string][]): Promise<Record<string, number>> {
+    const queries: MetricDataQuery[] = metrics.map(([namespace, name], i) => ({
+      Id: `m${i}`,
+      MetricStat: {
+        Metric: { Namespace: namespace, MetricName: name },
+        Period: 3600,
+        Stat: name === 'ConnectedClients' ? 'Maximum' : 'Sum',
+      },
+    }));
+    const cloudWatch = cloudWatchClient(testAws());
+    const out = await cloudWatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: startedAt,
+        EndTime: new Date(Date.now() + 60_000),
+      }),
+    );
+    cloudWatch.destroy();
+    const sums: Record<string, number> = {};
+    for (const result of out.MetricDataResults ?? []) {
+      const [namespace, name] = metrics[Number(result.Id?.slice(1))];
+      sums[`${namespace}/${name}`] = (result.Values ?? []).reduce((a, b) => a + b, 0);
+    }
+    return sums;
+  }
+});
