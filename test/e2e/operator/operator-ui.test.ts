@@ -98,7 +98,7 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     await connection?.close();
   });
 
-  it('starts a migration from the UI form, approves its first gate, and the CLI shows it', async () => {
+  it('starts a migration from the UI form, approves its first gate from the UI, and the CLI shows it', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${temporalUiUrl}/namespaces/default/workflows/start-workflow`);
     await page.locator('#workflowId').fill(id);
@@ -114,18 +114,17 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     );
     expect(waiting).toMatchObject({ plan: 'ui-plan', state: 'WaitingForApproval' });
 
-    // LIMITATION: the approval is sent with the CLI, not yet through the UI's Send a Signal form:
-    // that form's signal picker stayed disabled under automation and was not solved in time.
-    const approve = await fleetshift(
-      'approve',
-      '--id',
-      id,
-      '--by',
-      'ui-operator',
-      '--reason',
-      'preparation verified in the UI',
-    );
-    expect(approve.stdout).toContain(`approve sent to migration ${id} by ui-operator`);
+    await page.goto(`${temporalUiUrl}/namespaces/default/workflows/${id}`);
+    await page.getByRole('button', { name: 'More Actions' }).first().click();
+    await page.locator('[data-testid=signal-button]:visible').click();
+    // The UI lists the signals the worker registered for this workflow type.
+    await page.locator('[data-testid=signal-select-button]:visible').click();
+    await page.locator('[role=option]:visible', { hasText: /^\s*approve\s*$/ }).click();
+    await typeJson(page, 'dialog[open] [role=textbox][aria-label=Data]', {
+      by: 'ui-operator',
+      reason: 'preparation verified in the UI',
+    });
+    await page.locator('dialog[open] [data-testid=confirm-modal-button]').click();
 
     const approved = await eventually(
       () => cliStatus(id),
@@ -138,7 +137,6 @@ describe('the operator path through the Temporal UI and the CLI', () => {
         reason: 'preparation verified in the UI',
       }),
     ]);
-    await page.goto(`${temporalUiUrl}/namespaces/default/workflows/${id}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-after-approve.png') });
 
     const text = await fleetshift('status', '--id', id);
