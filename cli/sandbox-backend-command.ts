@@ -16,6 +16,7 @@ const optionsSchema = z.object({
   commandEvery: z.coerce.number().int().min(0),
   instanceId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore'),
   drainSeconds: z.coerce.number().min(0),
+  ledgerDir: z.string().min(1).optional(),
 });
 
 /**
@@ -34,6 +35,7 @@ export function sandboxBackendCommand(): Command {
     .option('--command-every <n>', 'answer every Nth telemetry message with a command', '5')
     .option('--instance-id <id>', 'unique instance id', process.env.FLEETSHIFT_INSTANCE_ID)
     .option('--drain-seconds <s>', 'on SIGTERM, wait this long for outstanding acks', '10')
+    .option('--ledger-dir <dir>', 'ledger folder (default: <sandbox home>/ledger)')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse({
         ...raw,
@@ -56,7 +58,7 @@ export function sandboxBackendCommand(): Command {
         group: options.group,
         commandEvery: options.commandEvery,
         drainMs: options.drainSeconds * 1000,
-        ledgerDir: sandboxLedgerDir(config),
+        ledgerDir: options.ledgerDir ?? sandboxLedgerDir(config),
       });
       await untilSignal();
       await backend.stop();

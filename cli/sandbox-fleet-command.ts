@@ -17,6 +17,7 @@ const optionsSchema = z.object({
   mqtt5Share: z.coerce.number().min(0).max(1),
   telemetrySeconds: z.coerce.number().positive(),
   reconnectSeconds: z.coerce.number().min(0),
+  ledgerDir: z.string().min(1).optional(),
   prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash, underscore'),
 });
 
@@ -30,6 +31,7 @@ export function sandboxFleetCommand(): Command {
     .option('--telemetry-seconds <s>', 'telemetry interval per device', '10')
     .option('--reconnect-seconds <s>', 'mean time between voluntary reconnects; 0 never', '120')
     .option('--prefix <prefix>', 'client id prefix', 'device')
+    .option('--ledger-dir <dir>', 'ledger folder (default: <sandbox home>/ledger)')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) {
@@ -46,7 +48,7 @@ export function sandboxFleetCommand(): Command {
         idPrefix: options.prefix,
         telemetryIntervalMs: options.telemetrySeconds * 1000,
         reconnectEveryMs: options.reconnectSeconds * 1000,
-        ledgerDir: sandboxLedgerDir(config),
+        ledgerDir: options.ledgerDir ?? sandboxLedgerDir(config),
       });
       const printer = setInterval(() => console.log(JSON.stringify(fleet.snapshot())), 5000);
       await untilSignal();

@@ -35,7 +35,7 @@ export function brokerResolver(
   recordName: string,
   brokers: Record<BrokerName, BrokerTarget>,
 ): ResolveBroker {
-  const resolver = new dns.promises.Resolver({ timeout: 2000, tries: 2 });
+  const resolver = new dns.promises.Resolver({ timeout: 4000, tries: 2 });
   resolver.setServers([server]);
   const byTarget = new Map<string, ResolvedBroker>();
   for (const [broker, target] of Object.entries(brokers) as [BrokerName, BrokerTarget][]) {

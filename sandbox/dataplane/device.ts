@@ -40,6 +40,7 @@ export class SimulatedDevice {
   private seq = 0;
   private failures = 0;
   private stopped = false;
+  private quiet = false;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
@@ -56,6 +57,7 @@ export class SimulatedDevice {
   }
 
   start(): void {
+    if (this.quiet || this.stopped) return;
     // Devices do not all report in the same millisecond.
     const offset = Math.random() * this.options.telemetryIntervalMs;
     this.telemetryTimer = setTimeout(() => {
@@ -66,6 +68,23 @@ export class SimulatedDevice {
       );
     }, offset);
     void this.connect();
+  }
+
+  /** Stops numbered telemetry; the device stays connected and still acks commands. */
+  pauseTelemetry(): void {
+    clearTimeout(this.telemetryTimer);
+    clearInterval(this.telemetryTimer);
+  }
+
+  /**
+   * Stops periodic telemetry and voluntary reconnects; the device stays connected and still
+   * acks commands, so backends can drain before the devices go.
+   */
+  quiesce(): void {
+    this.quiet = true;
+    clearTimeout(this.telemetryTimer);
+    clearInterval(this.telemetryTimer);
+    clearTimeout(this.reconnectTimer);
   }
 
   /** Waits up to `drainMs` for unacknowledged telemetry, then disconnects. */
@@ -146,7 +165,7 @@ export class SimulatedDevice {
 
   private scheduleReconnect(): void {
     const every = this.options.reconnectEveryMs;
-    if (every <= 0) return;
+    if (every <= 0 || this.quiet) return;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       const old = this.client;

@@ -68,8 +68,13 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
 
   const socket = dgram.createSocket('udp4');
   socket.on('message', (message, peer) => {
-    const response = answer(message, recordName, records, random, answered);
-    if (response) socket.send(response, peer.port, peer.address);
+    try {
+      const response = answer(message, recordName, records, random, answered);
+      if (response) socket.send(response, peer.port, peer.address);
+    } catch (err) {
+      // One bad query or record must not take the server down; the client will time out.
+      dataplaneLog.warn({ err }, 'dns query not answered');
+    }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);

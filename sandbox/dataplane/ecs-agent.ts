@@ -75,6 +75,8 @@ const STABLE_MS = 10_000;
  * moto stores ECS calls but runs nothing; this agent is the sandbox's compute.
  * LIMITATION: moto reports runningCount equal to desiredCount as soon as UpdateService returns,
  * whatever runs locally; the real count is in `services()` and in `<home>/ecs/status.json`.
+ * LIMITATION: instances run in their own process groups, so if the agent's process is killed
+ * without `stop()`, its instances keep running until stopped by hand (pids: ecs/status.json).
  */
 export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentHandle> {
   const ecs = ecsClient(options.aws);

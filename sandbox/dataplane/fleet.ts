@@ -46,6 +46,16 @@ export interface FleetHandle {
   snapshot(): FleetSnapshot;
   /** The live counters (the metrics exporter reads these). */
   counters(): FleetCounters;
+  /**
+   * Stops numbered telemetry while devices stay connected and keep acking commands, so that what
+   * is still in flight can land before the ledger is read.
+   */
+  pauseTelemetry(): void;
+  /**
+   * Ends telemetry and voluntary reconnects but keeps devices connected to ack commands: the
+   * first step of a clean end, before backends stop (they wait for acks) and then the fleet.
+   */
+  quiesce(): void;
   /** Waits up to `drainMs` for unacknowledged telemetry, then disconnects every device. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -109,6 +119,13 @@ export function startFleet(options: FleetOptions): FleetHandle {
       ...rates,
       unacked: devices.reduce((sum, d) => sum + d.unackedCount, 0),
     }),
+    pauseTelemetry: () => {
+      for (const device of devices) device.pauseTelemetry();
+    },
+    quiesce: () => {
+      clearInterval(ramp);
+      for (const device of devices) device.quiesce();
+    },
     stop: async (drainMs = 5000) => {
       clearInterval(ramp);
       clearInterval(meter);

@@ -50,9 +50,12 @@ describe('the ledger over devices and backends in separate writers', () => {
     });
     await waitFor(() => fleet.snapshot().commandsReceived >= 20, 'commands to arrive');
 
-    // Devices first (they drain their unacked telemetry), then backends (they drain acks).
-    await fleet.stop(5000);
+    // A clean end: devices go quiet but stay to ack, their telemetry is acked by the broker,
+    // backends drain outstanding commands, and only then do devices disconnect.
+    fleet.quiesce();
+    await waitFor(() => fleet.snapshot().unacked === 0, 'telemetry acked by the brokers');
     await Promise.all(backends.map((b) => b.stop()));
+    await fleet.stop(0);
     await dns.stop();
 
     const report = reconcileLedger(ledgerDir);
