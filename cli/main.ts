@@ -9,6 +9,7 @@ import { startCommand } from './start-command';
 import { statusCommand } from './status-command';
 import { planCommand } from './plan-command';
 import { sandboxCommand } from './sandbox-command';
+import { workerCommand } from './worker-command';
 
 /** The `fleetshift` command line. Each verb lives in its own file and adds itself here. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(sandboxCommand());
   program.addCommand(bridgeCommand());
   program.addCommand(planCommand());
+  program.addCommand(workerCommand());
   program.addCommand(startCommand());
   for (const verb of signalCommands()) program.addCommand(verb);
   program.addCommand(statusCommand());
