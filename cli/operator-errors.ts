@@ -5,6 +5,7 @@ export type OperatorErrorType =
   | 'MigrationNotFound'
   | 'NoRunningMigration'
   | 'TemporalUnreachable'
+  | 'NamespaceNotFound'
   | 'SignalRefused'
   | 'StatusUnavailable';
 
@@ -38,6 +39,11 @@ export const operatorErrors = {
       'TemporalUnreachable',
       `Temporal unreachable at ${address} (namespace '${namespace}'): ${cause}; ` +
         'check --address or TEMPORAL_ADDRESS',
+    ),
+  namespaceNotFound: (namespace: string, address: string): OperatorError =>
+    new OperatorError(
+      'NamespaceNotFound',
+      `namespace '${namespace}' does not exist at ${address}; check --namespace or TEMPORAL_NAMESPACE`,
     ),
   signalRefused: (signal: string, id: string, state: string, why: string): OperatorError =>
     new OperatorError(

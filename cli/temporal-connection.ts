@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, NamespaceNotFoundError } from '@temporalio/client';
 import { type Command } from 'commander';
 import { z } from 'zod';
 
@@ -103,6 +103,11 @@ export async function withTemporal<T>(
   const session = await connectTemporal(resolveTemporalTarget(flags));
   try {
     return await work(session);
+  } catch (err) {
+    if (err instanceof NamespaceNotFoundError) {
+      throw operatorErrors.namespaceNotFound(session.target.namespace, session.target.address);
+    }
+    throw err;
   } finally {
     await session.close();
   }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,12 +11,15 @@ import { type BrowserContext, type Page } from 'playwright-core';
 import { type MigrationStatus } from '../../../workflows/api';
 import { testEndpoints } from '../../support/sandbox';
 import { launchChromium } from './browser';
+import { freshNamespace } from './namespace';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'operator');
-// The stand-in workflow runs on its own queue so no other test's worker picks its tasks.
+// The stand-in workflow runs on its own queue and namespace, so no other test's worker picks
+// its tasks and no other test's migrations count as "the most recent running one".
 const TASK_QUEUE = 'fleetshift-operator-e2e';
+const NAMESPACE = 'fleetshift-operator-e2e';
 
 jest.setTimeout(120_000);
 
@@ -26,7 +30,7 @@ async function fleetshift(
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: testEndpoints().temporalAddress,
-    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_NAMESPACE: NAMESPACE,
   };
   try {
     const { stdout, stderr } = await run('node', ['bin/fleetshift.js', ...args], {
@@ -61,6 +65,15 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   throw new Error(`condition not met; last value: ${JSON.stringify(last)}`);
 }
 
+/** A loopback port that nothing listens on: bound once to find it, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** Types into the Temporal UI's code editor without its bracket auto-completion. */
 async function typeJson(page: Page, editor: string, value: unknown): Promise<void> {
   await page.locator(editor).click();
@@ -79,10 +92,11 @@ describe('the operator path through the Temporal UI and the CLI', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    await freshNamespace(temporalAddress, NAMESPACE);
     connection = await NativeConnection.connect({ address: temporalAddress });
     worker = await Worker.create({
       connection,
-      namespace: 'default',
+      namespace: NAMESPACE,
       taskQueue: TASK_QUEUE,
       workflowsPath: require.resolve('./contract-workflow'),
     });
@@ -98,9 +112,17 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     await connection?.close();
   });
 
+  it('says clearly when no migration is running', async () => {
+    const none = await fleetshift('status');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      `fleetshift: no running fleetMigration in namespace '${NAMESPACE}'; start one or pass --id\n`,
+    );
+  });
+
   it('starts a migration from the UI form, approves its first gate from the UI, and the CLI shows it', async () => {
     const page = await browser.context.newPage();
-    await page.goto(`${temporalUiUrl}/namespaces/default/workflows/start-workflow`);
+    await page.goto(`${temporalUiUrl}/namespaces/${NAMESPACE}/workflows/start-workflow`);
     await page.locator('#workflowId').fill(id);
     await page.locator('#taskQueue').fill(TASK_QUEUE);
     await page.locator('#workflowType').fill('fleetMigration');
@@ -114,7 +136,7 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     );
     expect(waiting).toMatchObject({ plan: 'ui-plan', state: 'WaitingForApproval' });
 
-    await page.goto(`${temporalUiUrl}/namespaces/default/workflows/${id}`);
+    await page.goto(`${temporalUiUrl}/namespaces/${NAMESPACE}/workflows/${id}`);
     await page.getByRole('button', { name: 'More Actions' }).first().click();
     await page.locator('[data-testid=signal-button]:visible').click();
     // The UI lists the signals the worker registered for this workflow type.
@@ -139,7 +161,8 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     ]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-after-approve.png') });
 
-    const text = await fleetshift('status', '--id', id);
+    // Without --id the CLI picks the most recent running migration: this one.
+    const text = await fleetshift('status');
     expect(text.stdout).toContain(`migration ${id}  (plan ui-plan)`);
     expect(text.stdout).toContain("waiting at 'devices-1'");
     const history = await fleetshift('history', '--id', id);
@@ -154,6 +177,15 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     expect(refused.stderr).toContain(
       `resume refused for migration '${id}': it is in phase Devices, WaitingForApproval at gate 'devices-1'`,
     );
+  });
+
+  it('names the address when Temporal is unreachable and the namespace when it is unknown', async () => {
+    const address = `127.0.0.1:${await closedPort()}`;
+    const unreachable = await fleetshift('status', '--address', address);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`Temporal unreachable at ${address}`);
+    const unknown = await fleetshift('status', '--namespace', 'fleetshift-no-such-namespace');
+    expect(unknown.stderr).toContain("namespace 'fleetshift-no-such-namespace' does not exist");
   });
 
   it('says which migration is missing', async () => {
