@@ -83,7 +83,6 @@ export async function startBridge(
     : config.routes[opposite].map((r) => rewriteTopic(r.filter, r.rewrite));
 
   let upstreams: UpstreamConnection[] = [];
-  const updateInFlight = (): void => metrics.setInFlight(inFlight());
   const forwarder = new Forwarder({
     direction,
     routes: config.routes[direction],
@@ -95,9 +94,9 @@ export async function startBridge(
     metrics,
     log,
     now: () => clock.now(),
-    onSettled: updateInFlight,
   });
   const inFlight = (): number => upstreams.reduce((sum, u) => sum + u.pending, 0);
+  metrics.inFlightSource = inFlight;
 
   const filters = config.routes[direction].map((r) => `$share/${config.sharedGroup}/${r.filter}`);
   // A persistent session keeps its subscriptions across restarts. If the routes change, the
@@ -114,10 +113,7 @@ export async function startBridge(
           filters,
           reconnect: config.reconnect,
         },
-        (inbound) => {
-          forwarder.handle(inbound);
-          updateInFlight();
-        },
+        (inbound) => forwarder.handle(inbound),
         metrics,
         log,
         () => clock.now(),

@@ -39,6 +39,9 @@ export function openConnection(
     connectTimeout: broker.connectTimeoutSeconds * 1000,
     reconnectPeriod: backoff.next(),
     resubscribe: false,
+    // MQTT.js formats a debug line per packet even when debugging is off; the bridge logs
+    // through pino instead.
+    log: () => undefined,
     ...(broker.protocolVersion === 5
       ? { properties: { sessionExpiryInterval: broker.sessionExpirySeconds, ...spec.properties } }
       : {}),

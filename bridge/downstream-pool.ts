@@ -1,35 +1,22 @@
-import { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { type MqttClient } from 'mqtt';
 import { type Logger } from 'pino';
+
+export type { Outbound, PoolConnection } from './outbound';
 
 import { type Clock, type TimerHandle } from './clock';
 import { type BrokerConfig } from './config';
-import { closeConnection, openConnection } from './connection';
+import { openConnection } from './connection';
 import { InFlightWindow } from './in-flight-window';
 import { type BridgeMetrics } from './metrics';
-import { type PublishProperties } from './properties';
+import { type Outbound, type PoolConnection } from './outbound';
+import { PublishLane } from './publish-lane';
 import { RateLimiter } from './rate-limiter';
-
-/** A message ready to publish downstream. */
-export interface Outbound {
-  topic: string;
-  payload: Buffer;
-  qos: 0 | 1;
-  retain: boolean;
-  properties?: PublishProperties;
-}
 
 /** Limits of each downstream connection. */
 export interface PoolLimits {
   connections: number;
   publishesPerSecond: number;
   maxInFlight: number;
-}
-
-/** What a pool publishes through; MQTT.js clients in production, fakes in unit tests. */
-export interface PoolConnection {
-  readonly connected: boolean;
-  publish(message: Outbound, done: (err?: Error) => void): void;
-  close(): Promise<void>;
 }
 
 interface Lane {
@@ -152,21 +139,6 @@ export class DownstreamPool {
   }
 }
 
-/** Adapts an MQTT.js client to a pool lane. */
-export function mqttLane(client: MqttClient, protocolVersion: 4 | 5): PoolConnection {
-  return {
-    get connected() {
-      return client.connected;
-    },
-    publish(message, done) {
-      const options: IClientPublishOptions = { qos: message.qos, retain: message.retain };
-      if (protocolVersion === 5 && message.properties) options.properties = message.properties;
-      client.publish(message.topic, message.payload, options, (err) => done(err ?? undefined));
-    },
-    close: () => closeConnection(client),
-  };
-}
-
 /** Opens the pool's MQTT connections to the downstream broker. */
 export function openDownstreamPool(
   broker: BrokerConfig,
@@ -185,7 +157,7 @@ export function openDownstreamPool(
     ),
   );
   const pool = new DownstreamPool(
-    clients.map((client) => mqttLane(client, broker.protocolVersion)),
+    clients.map((client) => new PublishLane(client, broker.protocolVersion)),
     limits,
     clock,
   );

@@ -24,8 +24,6 @@ export interface ForwarderDeps {
   metrics: BridgeMetrics;
   log: Logger;
   now: () => number;
-  /** Called whenever the number of unacked messages may have changed. */
-  onSettled: () => void;
 }
 
 /**
@@ -35,6 +33,7 @@ export interface ForwarderDeps {
  */
 export class Forwarder {
   private active = 0;
+  private readonly targets = new Map<string, string | undefined>();
 
   constructor(private readonly deps: ForwarderDeps) {}
 
@@ -54,14 +53,13 @@ export class Forwarder {
       return;
     }
     const topic = packet.topic;
-    if (deps.oppositeWrites.some((filter) => topicMatches(filter, topic))) {
+
+    const target = this.targetOf(topic);
+    if (target === undefined) {
       deps.metrics.recordSkipped('loop');
       inbound.ticket.complete();
       return;
     }
-
-    const route = deps.routes.find((r) => topicMatches(r.filter, topic));
-    const target = rewriteTopic(topic, route?.rewrite);
     const payload = packet.payload as Buffer;
     const elapsed = deps.now() - inbound.arrivedAt;
     const mapping = mapProperties(props, elapsed, deps.hop);
@@ -91,12 +89,30 @@ export class Forwarder {
         this.settle(inbound);
       },
       (err: Error) => {
-        // The message stays unacked upstream; the broker redelivers it after a reconnect.
-        this.active -= 1;
-        deps.log.warn({ topic: target, err: err.message }, 'downstream publish failed');
-        deps.onSettled();
+        // Connection losses never reject (the lane sends again); a rejection is the broker
+        // refusing this message, and sending it again would be refused again.
+        deps.log.warn({ topic: target, err: err.message }, 'downstream refused a message');
+        this.deadLetter(inbound, target, 'downstream-refused');
       },
     );
+  }
+
+  /**
+   * The downstream topic for an upstream one, or undefined if the opposite direction wrote it
+   * (a loop on MQTT 3.1.1 legs). Devices reuse a small set of topics, so answers are cached.
+   */
+  private targetOf(topic: string): string | undefined {
+    const cached = this.targets.get(topic);
+    if (cached !== undefined || this.targets.has(topic)) return cached;
+    const { deps } = this;
+    let target: string | undefined;
+    if (!deps.oppositeWrites.some((filter) => topicMatches(filter, topic))) {
+      const route = deps.routes.find((r) => topicMatches(r.filter, topic));
+      target = rewriteTopic(topic, route?.rewrite);
+    }
+    if (this.targets.size >= 10_000) this.targets.clear();
+    this.targets.set(topic, target);
+    return target;
   }
 
   private deadLetter(inbound: Inbound, topic: string, reason: DeadLetterReason): void {
@@ -126,7 +142,6 @@ export class Forwarder {
         (err: Error) => {
           this.active -= 1;
           deps.log.error({ topic, reason, err: err.message }, 'dead-letter store failed');
-          deps.onSettled();
         },
       );
   }
@@ -134,6 +149,5 @@ export class Forwarder {
   private settle(inbound: Inbound): void {
     this.active -= 1;
     inbound.ticket.complete();
-    this.deps.onSettled();
   }
 }

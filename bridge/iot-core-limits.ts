@@ -1,6 +1,11 @@
 /** Why a message was not forwarded but put in the dead-letter store. A closed vocabulary. */
 export type DeadLetterReason =
-  'payload-too-large' | 'topic-too-long' | 'topic-too-deep' | 'system-topic' | 'expired';
+  | 'payload-too-large'
+  | 'topic-too-long'
+  | 'topic-too-deep'
+  | 'system-topic'
+  | 'expired'
+  | 'downstream-refused';
 
 /** Every dead-letter reason, for metrics that should show zeros too. */
 export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
@@ -9,6 +14,7 @@ export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
   'topic-too-deep',
   'system-topic',
   'expired',
+  'downstream-refused',
 ];
 
 /** One sentence per reason, for logs and the dead-letter record. */
@@ -18,6 +24,7 @@ export const DEAD_LETTER_MESSAGES: Record<DeadLetterReason, string> = {
   'topic-too-deep': 'topic has more than 7 slashes (IoT Core allows 8 levels)',
   'system-topic': 'topics starting with $ are reserved and never forwarded',
   expired: 'the message expiry interval ran out inside the bridge',
+  'downstream-refused': 'the downstream broker answered the publish with a failure code',
 };
 
 /** What AWS IoT Core accepts on publish (its documented defaults; not adjustable by AWS). */

@@ -31,6 +31,14 @@ export class BridgeMetrics {
   ) as Record<DeadLetterReason, number>;
   /** Forwarding latencies (ms) since the last CloudWatch batch, capped in size. */
   latencySampleMs: number[] = [];
+  /** Read when /metrics is scraped, instead of setting a gauge for every message. */
+  inFlightSource: () => number = () => 0;
+  // Label-bound children: looking labels up for every message costs more than the forwarding.
+  private hot!: {
+    forwarded: { inc(): void };
+    acked: { inc(): void };
+    latency: { observe(value: number): void };
+  };
 
   constructor(readonly direction: string) {
     const registers = [this.registry];
@@ -64,11 +72,15 @@ export class BridgeMetrics {
       labelNames: ['direction'],
       registers,
     });
+    const source = (): number => this.inFlightSource();
     this.inFlight = new Gauge({
       name: 'fleetshift_bridge_in_flight',
       help: 'Messages received upstream and not yet acknowledged upstream',
       labelNames: ['direction'],
       registers,
+      collect() {
+        this.set({ direction }, source());
+      },
     });
     this.connectionUp = new Gauge({
       name: 'fleetshift_bridge_connection_up',
@@ -94,18 +106,23 @@ export class BridgeMetrics {
     this.forwarded.inc({ direction }, 0);
     this.acked.inc({ direction }, 0);
     this.redelivered.inc({ direction }, 0);
+    this.hot = {
+      forwarded: this.forwarded.labels({ direction }),
+      acked: this.acked.labels({ direction }),
+      latency: this.latency.labels({ direction }),
+    };
   }
 
   recordForwarded(latencyMs: number): void {
     this.totals.forwarded += 1;
-    this.forwarded.inc({ direction: this.direction });
-    this.latency.observe({ direction: this.direction }, latencyMs / 1000);
+    this.hot.forwarded.inc();
+    this.hot.latency.observe(latencyMs / 1000);
     if (this.latencySampleMs.length < 50_000) this.latencySampleMs.push(latencyMs);
   }
 
   recordAcked(): void {
     this.totals.acked += 1;
-    this.acked.inc({ direction: this.direction });
+    this.hot.acked.inc();
   }
 
   recordDeadLettered(reason: DeadLetterReason): void {
@@ -122,10 +139,6 @@ export class BridgeMetrics {
   recordRedelivered(): void {
     this.totals.redelivered += 1;
     this.redelivered.inc({ direction: this.direction });
-  }
-
-  setInFlight(count: number): void {
-    this.inFlight.set({ direction: this.direction }, count);
   }
 
   setConnection(side: ConnectionSide, connection: number, up: boolean): void {

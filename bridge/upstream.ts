@@ -28,7 +28,7 @@ export interface UpstreamSpec {
   reconnect: { minMs: number; maxMs: number };
 }
 
-/** Thrown-free marker that tells MQTT.js "handled, but send no PUBACK yet". */
+/** Marker passed to MQTT.js's callback: "handled, but send no PUBACK yet". */
 const ACK_LATER = new Error('fleetshift: ack deferred until forwarded');
 
 /**
@@ -37,16 +37,18 @@ const ACK_LATER = new Error('fleetshift: ack deferred until forwarded');
  *
  * MQTT.js reads the next packet only after the message handler's callback has run, and its
  * callback sends the PUBACK. Waiting there would forward one message at a time. Instead the
- * handler calls back with a marker error, which MQTT.js treats as "no PUBACK" and moves on,
- * and the PUBACK is sent later through the client's packet writer.
- * LIMITATION: this relies on MQTT.js 5 internals (the callback error skips the PUBACK, and the
- * private _sendPacket writes one); the integration tests fail if a new MQTT.js version changes it.
+ * handler calls back with a marker error, which MQTT.js treats as "no PUBACK" and moves on;
+ * the PUBACKs are written later, in arrival order and batched per event-loop turn.
+ * LIMITATION: this relies on MQTT.js 5 behaviour (a callback error skips the PUBACK) and writes
+ * to the client's stream; the integration tests fail if a new MQTT.js version changes either.
  */
 export class UpstreamConnection {
   readonly client: MqttClient;
   private acks = new OrderedAcks();
   private accepting = true;
   private subscribed = false;
+  private ackBatch: number[] = [];
+  private ackFlushScheduled = false;
 
   constructor(
     private readonly spec: UpstreamSpec,
@@ -74,7 +76,10 @@ export class UpstreamConnection {
     });
     // Acks of the lost connection cannot be sent on the next one: the broker redelivers those
     // messages (with DUP set) in the resumed session and they are forwarded again.
-    this.client.on('close', () => this.acks.discard());
+    this.client.on('close', () => {
+      this.acks.discard();
+      this.ackBatch = [];
+    });
   }
 
   /** Messages received and not yet acked upstream. */
@@ -107,6 +112,31 @@ export class UpstreamConnection {
     }
   }
 
+  /** PUBACKs released in one event-loop turn go out in one write. */
+  private queueAck(messageId: number): void {
+    this.ackBatch.push(messageId);
+    this.metrics.recordAcked();
+    if (this.ackFlushScheduled) return;
+    this.ackFlushScheduled = true;
+    setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    this.ackFlushScheduled = false;
+    const ids = this.ackBatch;
+    this.ackBatch = [];
+    const stream = this.client.stream;
+    if (ids.length === 0 || !this.client.connected || !stream) return;
+    // PUBACK with reason 0 is the same four bytes in MQTT 3.1.1 and 5: type, length 2, id.
+    const bytes = Buffer.allocUnsafe(ids.length * 4);
+    ids.forEach((id, i) => {
+      bytes[i * 4] = 0x40;
+      bytes[i * 4 + 1] = 2;
+      bytes.writeUInt16BE(id, i * 4 + 2);
+    });
+    stream.write(bytes);
+  }
+
   private handle(packet: IPublishPacket, callback: (err?: Error) => void): void {
     if (!this.accepting) {
       // Draining: neither forward nor ack, so the broker keeps the message for a live instance.
@@ -119,14 +149,8 @@ export class UpstreamConnection {
       callback();
       return;
     }
-    const messageId = packet.messageId;
-    const client = this.client;
-    const metrics = this.metrics;
-    const ticket = this.acks.add(() => {
-      const send = (client as unknown as { _sendPacket(p: object): void })._sendPacket;
-      send.call(client, { cmd: 'puback', messageId });
-      metrics.recordAcked();
-    });
+    const messageId = packet.messageId as number;
+    const ticket = this.acks.add(() => this.queueAck(messageId));
     this.onMessage({ packet, arrivedAt: this.now(), ticket });
     callback(ACK_LATER);
   }

@@ -1,0 +1,121 @@
+import { type MqttClient } from 'mqtt';
+import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
+
+import { type Outbound, type PoolConnection } from './outbound';
+
+interface Unacked {
+  bytes: Buffer;
+  done: (err?: Error) => void;
+}
+
+/** Raised when the downstream broker answers a publish with a failure reason code. */
+export class DownstreamRefusal extends Error {
+  constructor(readonly reasonCode: number) {
+    super(`downstream broker refused the publish (reason code ${reasonCode})`);
+    this.name = 'DownstreamRefusal';
+  }
+}
+
+/**
+ * A downstream lane that writes PUBLISH packets itself on a connection MQTT.js keeps open.
+ *
+ * MQTT.js publishes through a general-purpose store and writes each packet as several small
+ * chunks; at tens of thousands of messages per second that bookkeeping and the system calls
+ * cost more than the forwarding. Here each packet is encoded once into one buffer, the packets
+ * of one event-loop turn go out in one write, and the lane keeps its own unacknowledged
+ * packets, sending them again (DUP set) after a reconnect, as the session resumes.
+ * LIMITATION: it writes to the MQTT.js client's stream and reads its 'packetreceive' events,
+ * so an MQTT.js upgrade must keep those two; the integration tests exercise both.
+ */
+export class PublishLane implements PoolConnection {
+  private readonly unacked = new Map<number, Unacked>();
+  private nextId = 1;
+  private batch: Buffer[] = [];
+  private flushScheduled = false;
+  private readonly opts: { protocolVersion: 4 | 5 };
+
+  constructor(
+    private readonly client: MqttClient,
+    protocolVersion: 4 | 5,
+  ) {
+    this.opts = { protocolVersion };
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
+      const entry = this.unacked.get(packet.messageId);
+      if (!entry) return;
+      this.unacked.delete(packet.messageId);
+      const code = packet.reasonCode ?? 0;
+      // 0x10 "no matching subscribers" still means the broker took the message.
+      entry.done(code >= 0x80 ? new DownstreamRefusal(code) : undefined);
+    });
+    client.on('connect', () => this.resend());
+    client.on('close', () => {
+      this.batch = [];
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  publish(message: Outbound, done: (err?: Error) => void): void {
+    const packet: IPublishPacket = {
+      cmd: 'publish',
+      topic: message.topic,
+      payload: message.payload,
+      qos: message.qos,
+      retain: message.retain,
+      dup: false,
+      ...(this.opts.protocolVersion === 5 && message.properties
+        ? { properties: message.properties }
+        : {}),
+    };
+    if (message.qos === 1) packet.messageId = this.allocateId();
+    const bytes = mqttPacket.generate(packet, this.opts);
+    if (message.qos === 1) this.unacked.set(packet.messageId as number, { bytes, done });
+    this.write(bytes);
+    if (message.qos === 0) setImmediate(() => done());
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await new Promise<void>((resolve) => {
+      this.client.end(false, {}, () => resolve());
+      setTimeout(resolve, 2000).unref();
+    });
+  }
+
+  private allocateId(): number {
+    // The window keeps far fewer than 65535 in flight, so a free id is always near.
+    while (this.unacked.has(this.nextId)) this.nextId = (this.nextId % 65535) + 1;
+    const id = this.nextId;
+    this.nextId = (this.nextId % 65535) + 1;
+    return id;
+  }
+
+  private write(bytes: Buffer): void {
+    this.batch.push(bytes);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    // Offline: the packets stay in `unacked` and go out again on connect.
+    if (!this.client.connected || !this.client.stream) return;
+    this.client.stream.write(batch.length === 1 ? batch[0] : Buffer.concat(batch));
+  }
+
+  /** After a reconnect, everything not yet acknowledged goes out again, in order, as DUP. */
+  private resend(): void {
+    this.batch = [];
+    for (const entry of this.unacked.values()) {
+      entry.bytes[0] |= 0x08;
+      this.write(entry.bytes);
+    }
+  }
+}
