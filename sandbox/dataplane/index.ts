@@ -22,7 +22,12 @@ export { TOPICS } from './messages';
 export type { DeviceCommand, Telemetry } from './messages';
 export { METRIC_NAMESPACES, startMetricsExporter } from './metrics-exporter';
 export type { MetricsExporterHandle, MetricsExporterOptions } from './metrics-exporter';
-export { backendServiceDescription, createSandboxResources } from './resources';
+export {
+  backendServiceDescription,
+  bridgeServiceDescription,
+  createSandboxResources,
+  findHostedZoneId,
+} from './resources';
 export type {
   SandboxResourcesDescription,
   SandboxResourcesHandle,

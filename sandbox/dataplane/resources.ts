@@ -105,12 +105,22 @@ export async function createSandboxResources(
   };
 }
 
+/** The id of the hosted zone named `zoneName`, if moto has one. */
+export async function findHostedZoneId(
+  aws: AwsTarget,
+  zoneName: string,
+): Promise<string | undefined> {
+  const name = fqdn(zoneName);
+  const found = await route53Client(aws).send(new ListHostedZonesByNameCommand({ DNSName: name }));
+  const zone = found.HostedZones?.find((z) => fqdn(z.Name ?? '') === name);
+  return zone?.Id?.replace('/hostedzone/', '');
+}
+
 async function ensureZone(aws: AwsTarget, zoneName: string): Promise<string> {
+  const existing = await findHostedZoneId(aws, zoneName);
+  if (existing) return existing;
   const route53 = route53Client(aws);
   const name = fqdn(zoneName);
-  const found = await route53.send(new ListHostedZonesByNameCommand({ DNSName: name }));
-  const zone = found.HostedZones?.find((z) => fqdn(z.Name ?? '') === name);
-  if (zone?.Id) return zone.Id.replace('/hostedzone/', '');
 
   const created = await route53.send(
     new CreateHostedZoneCommand({ Name: name, CallerReference: `fleetshift-${Date.now()}` }),
@@ -188,6 +198,24 @@ export function backendServiceDescription(
   return {
     name,
     command: ['node', 'bin/fleetshift.js', 'sandbox', 'backend', '--broker', broker],
+    environment,
+    desiredCount,
+  };
+}
+
+/**
+ * The ECS service description of one bridge direction; the bridge reads its direction, brokers
+ * and topics from the config file.
+ */
+export function bridgeServiceDescription(
+  name: string,
+  configFile: string,
+  desiredCount: number,
+  environment: Record<string, string> = {},
+): ServiceDescription {
+  return {
+    name,
+    command: ['node', 'bin/fleetshift.js', 'bridge', '--config', configFile],
     environment,
     desiredCount,
   };
