@@ -15,7 +15,8 @@ export interface TimeAxis {
 
 const WIDTH = 900;
 const PLOT_LEFT = 60;
-const PLOT_RIGHT = WIDTH - 20;
+// Room on the right for the last time label, which is centred on the plot edge.
+const PLOT_RIGHT = WIDTH - 40;
 
 const MARK_COLOURS: Record<TimelineMark['kind'], string> = {
   gate: '#b07d00',

@@ -105,6 +105,7 @@ describe('the operator path through the Temporal UI and the CLI', () => {
   });
 
   afterAll(async () => {
+    // Already aborted by the last test when it passed; this covers a failure before it.
     await fleetshift('abort', '--id', id, '--reason', 'test cleanup');
     await browser?.close();
     worker?.shutdown();
@@ -207,5 +208,30 @@ describe('the operator path through the Temporal UI and the CLI', () => {
     expect(await page.locator('svg').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('tr.approval').count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
+  });
+
+  it('follows the migration with status --watch until an abort ends it', async () => {
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+    };
+    const watching = run(
+      'node',
+      ['bin/fleetshift.js', 'status', '--id', id, '--watch', '--json', '--interval', '0.5'],
+      { cwd: ROOT, env },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const abort = await fleetshift('abort', '--id', id, '--by', 'carol', '--reason', 'enough');
+    expect(abort.code).toBe(0);
+
+    const { stdout } = await watching;
+    const frames = stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { status: MigrationStatus }).status);
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    expect(frames[0].state).toBe('WaitingForApproval');
+    expect(frames[frames.length - 1]).toMatchObject({ state: 'Aborted', endReason: 'enough' });
   });
 });
