@@ -26,6 +26,7 @@ export class CloudWatchReporter {
   private readonly client: CloudWatchClient;
   private timer: NodeJS.Timeout | undefined;
   private last = { forwarded: 0, deadLettered: 0 };
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: CloudWatchOptions,
@@ -56,15 +57,22 @@ export class CloudWatchReporter {
 
   /** Sends one batch now; failures are logged and the counts carried into the next batch. */
   async flush(): Promise<void> {
+    // One batch at a time: two overlapping batches would both send the same counts.
+    this.flushing = this.flushing.then(() => this.sendBatch());
+    await this.flushing;
+  }
+
+  private async sendBatch(): Promise<void> {
     const { totals } = this.metrics;
+    const now = { forwarded: totals.forwarded, deadLettered: totals.deadLettered };
     const samples = this.metrics.latencySampleMs;
     this.metrics.latencySampleMs = [];
-    const data = this.datums(totals.forwarded, totals.deadLettered, samples);
+    const data = this.datums(now.forwarded, now.deadLettered, samples);
     try {
       await this.client.send(
         new PutMetricDataCommand({ Namespace: this.options.namespace, MetricData: data }),
       );
-      this.last = { forwarded: totals.forwarded, deadLettered: totals.deadLettered };
+      this.last = now;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cloudwatch batch failed');
     }
