@@ -147,6 +147,10 @@ export async function startBridge(
     'bridge started',
   );
 
+  // LIMITATION: a stopped instance keeps its session and subscription, so messages the
+  // broker assigns to it while it is down wait for it (or for the session expiry). That keeps
+  // a restart lossless; an instance scaled away for good strands them until expiry, so scale
+  // down by removing the highest instance ids, which the next scale-up reuses.
   return {
     direction,
     httpPort: http.port,

@@ -18,6 +18,8 @@ export type PropertyMapping =
  * spent here, rounded up so a message never outlives what its sender asked. Topic alias and
  * subscription identifier describe one connection and are never copied. `hop` adds the loop
  * marker (only on an MQTT 5 downstream leg; pass undefined otherwise).
+ * LIMITATION: MQTT.js groups user properties by key, so repeats of one key keep their order
+ * but pairs of different keys interleaved (a=1, b=2, a=3) arrive grouped (a=1, a=3, b=2).
  */
 export function mapProperties(
   inbound: PublishProperties | undefined,

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { type BridgeConfigInput } from '../../../bridge';
+import { PROJECT_ROOT } from '../../../sandbox';
+import {
+  freePort,
+  startIotCoreBroker,
+  startLegacyBroker,
+  type TestBroker,
+  type TestIotCoreBroker,
+} from '../../support/brokers';
+import { type RecordingClient } from '../../support/mqtt-clients';
+import { bridgeConfigInput, iotClient, legacyClient, settle, waitFor } from './fixtures';
+
+jest.setTimeout(60_000);
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** `fleetshift bridge --config FILE` as the ECS agent runs it. */
+async function runProcess(input: unknown, name: string, dir: string): Promise<Running> {
+  const port = await freePort();
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ ...(input as object), http: { port }, logLevel: 'warn' }));
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'bin/fleetshift.js'), 'bridge', '--config', file],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, port, stderr: () => stderr, exit };
+}
+
+async function healthy(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+describe('the bridge process', () => {
+  let legacy: TestBroker;
+  let iot: TestIotCoreBroker;
+  let device: RecordingClient;
+  let backend: RecordingClient;
+
+  beforeAll(async () => {
+    legacy = await startLegacyBroker();
+    iot = await startIotCoreBroker();
+    device = await legacyClient(legacy);
+    backend = await iotClient(iot, 'process-backend');
+    await backend.client.subscribeAsync('dev/#', { qos: 1 });
+  });
+
+  afterAll(async () => {
+    await device.client.endAsync();
+    await backend.client.endAsync();
+    await iot.stop();
+    await legacy.stop();
+  });
+
+  it('refuses a bad config with every problem and its path, and exits non-zero', async () => {
+    const input = bridgeConfigInput(legacy, iot) as BridgeConfigInput & Record<string, unknown>;
+    const dir = path.dirname((input.deadLetter as { path: string }).path);
+    const bad = {
+      ...input,
+      direction: 'both-ways',
+      downstream: { connections: 0 },
+      legacy: { url: 'legacy.example' },
+    };
+    const run = await runProcess(bad, 'bad', dir);
+    expect(await run.exit).toBe(1);
+    const message = run.stderr();
+    expect(message).toContain('direction:');
+    expect(message).toContain('downstream.connections:');
+    expect(message).toContain('legacy.url:');
+  });
+
+  it('on SIGTERM forwards what it took, takes nothing new, exits 0; the rest waits in its session', async () => {
+    // 20 publishes per second downstream: most of the 100 are still waiting when SIGTERM comes.
+    const input = bridgeConfigInput(legacy, iot, {
+      instanceId: 'drain',
+      sharedGroup: 'drain',
+      downstream: { connections: 1, publishesPerSecond: 20, maxInFlight: 100 },
+    });
+    const dir = path.dirname((input.deadLetter as { path: string }).path);
+    const first = await runProcess(input, 'drain-1', dir);
+    const deadline = Date.now() + 20_000;
+    while (!(await healthy(first.port)) && Date.now() < deadline) await settle(100);
+    await settle(300);
+
+    for (let n = 0; n < 100; n += 1)
+      await device.client.publishAsync(`dev/d/${n}`, String(n), { qos: 1 });
+    await settle(500);
+    first.child.kill('SIGTERM');
+    await settle(200);
+    // Published while draining: not taken, so they wait in the instance's session.
+    for (let n = 100; n < 150; n += 1) {
+      await device.client.publishAsync(`dev/d/${n}`, String(n), { qos: 1 });
+    }
+    expect(await first.exit).toBe(0);
+    const drained = new Set(backend.received.map((m) => Number(m.payload)));
+    // Everything taken before SIGTERM was forwarded before exit (20/s: seconds of work).
+    for (let n = 0; n < 100; n += 1) expect(drained.has(n)).toBe(true);
+    for (let n = 100; n < 150; n += 1) expect(drained.has(n)).toBe(false);
+
+    // The same instance id resumes its session and forwards what the broker kept for it.
+    const second = await runProcess(input, 'drain-2', dir);
+    try {
+      await waitFor(
+        () => new Set(backend.received.map((m) => m.payload)).size === 150,
+        'all 150 after the restart',
+        30_000,
+      );
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exit;
+    }
+  });
+});
