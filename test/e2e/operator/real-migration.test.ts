@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { NativeConnection, type Worker } from '@temporalio/worker';
+
+import { bridgeServiceDescription, createSandboxResources } from '../../../sandbox/dataplane';
+import { issueClientCertificate, pkiDir } from '../../../sandbox';
+import { createFleetWorker } from '../../../workers/worker';
+import { TASK_QUEUE } from '../../../workflows/api';
+import { testEndpoints, testSandbox } from '../../support/sandbox';
+import { launchChromium } from './browser';
+import { cliStatus, eventually, fleetshift, ROOT, signalFromUi, startFromUi } from './cli-runner';
+import { freshNamespace } from './namespace';
+
+// The real fleetMigration, with the real activities, in a namespace of its own so its task
+// queue 'fleetshift' is not shared with other developers' workers on the test server.
+const NAMESPACE = 'fleetshift-operator-real';
+const ZONE = 'operator-e2e.sandbox.';
+const CLUSTER = 'operator-e2e';
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'operator');
+
+jest.setTimeout(180_000);
+
+/**
+ * The tiniest plan the real activities complete against the test sandbox: both brokers are
+ * checked, the bridge services are scaled in moto, no backend service moves, and the devices
+ * phase has two steps that each wait at a gate, with no soak.
+ * LIMITATION: no ECS agent runs in this test, so the bridge is scaled in moto only and the
+ * canary probe through it is disabled; the bridge's own tests prove forwarding.
+ */
+function tinyPlan(): Record<string, unknown> {
+  const { legacyBrokerUrl, iotCoreBrokerUrl, awsEndpoint } = testEndpoints();
+  const dir = pkiDir(testSandbox());
+  const client = issueClientCertificate(dir, 'operator-e2e');
+  return {
+    name: 'operator-e2e',
+    brokers: {
+      legacy: { url: legacyBrokerUrl },
+      iotCore: {
+        url: iotCoreBrokerUrl,
+        caFile: path.join(dir, 'ca.crt'),
+        certFile: client.cert,
+        keyFile: client.key,
+      },
+    },
+    aws: { endpoint: awsEndpoint },
+    bridge: {
+      cluster: CLUSTER,
+      deviceToBackend: { service: 'op-e2e-bridge-d2b' },
+      backendToDevice: { service: 'op-e2e-bridge-b2d' },
+    },
+    backends: { cluster: CLUSTER, services: [] },
+    dns: {
+      hostedZoneName: ZONE,
+      recordName: `mqtt.${ZONE}`,
+      stepsPercent: [1, 100],
+      soakSeconds: 0,
+      approvalStepsPercent: [1, 100],
+      rollback: { stepPauseSeconds: 0 },
+    },
+    analysis: { missingData: 'ignore' },
+    canary: { enabled: false },
+  };
+}
+
+describe('the operator path with the real fleetMigration workflow', () => {
+  const { temporalAddress, temporalUiUrl, awsEndpoint } = testEndpoints();
+  const env = { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: NAMESPACE };
+  const id = `operator-real-${Date.now()}`;
+  let connection: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    // The activities' AWS clients must never ask the instance metadata address.
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await freshNamespace(temporalAddress, NAMESPACE);
+    await createSandboxResources(
+      { endpoint: awsEndpoint },
+      {
+        zoneName: ZONE,
+        recordName: `mqtt.${ZONE}`,
+        targets: { legacy: 'legacy.broker.sandbox.', 'iot-core': 'iot-core.broker.sandbox.' },
+        cluster: CLUSTER,
+        services: [
+          bridgeServiceDescription('op-e2e-bridge-d2b', 'unused.json', 0),
+          bridgeServiceDescription('op-e2e-bridge-b2d', 'unused.json', 0),
+        ],
+      },
+    );
+    connection = await NativeConnection.connect({ address: temporalAddress });
+    worker = await createFleetWorker({ connection, namespace: NAMESPACE });
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    await fleetshift(env, 'abort', '--id', id, '--reason', 'test cleanup');
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+  });
+
+  it('starts from the UI, waits at the first gate, and takes the UI approval', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await startFromUi(page, temporalUiUrl, {
+        namespace: NAMESPACE,
+        id,
+        taskQueue: TASK_QUEUE,
+        plan: tinyPlan(),
+      });
+      const waiting = await eventually(
+        () => cliStatus(env, id),
+        (status) => status.waitingGate !== null || status.state === 'Failed',
+        90_000,
+      );
+      expect(waiting).toMatchObject({ phase: 'Devices', state: 'WaitingForApproval' });
+      const firstGate = waiting.waitingGate?.gate as string;
+
+      await signalFromUi(page, temporalUiUrl, {
+        namespace: NAMESPACE,
+        id,
+        signal: 'approve',
+        input: { by: 'ui-operator', reason: 'first step looks fine' },
+      });
+      const next = await eventually(
+        () => cliStatus(env, id),
+        (status) => (status.waitingGate?.gate ?? firstGate) !== firstGate,
+        60_000,
+      );
+      expect(next.dnsWeights).toEqual({ legacy: 99, iotCore: 1 });
+      expect(next.decisions).toContainEqual(
+        expect.objectContaining({ kind: 'Approved', by: 'ui-operator' }),
+      );
+      await page.screenshot({ path: path.join(ARTIFACTS, 'real-migration-ui.png') });
+    } finally {
+      await browser.close();
+    }
+
+    const text = await fleetshift(env, 'status');
+    expect(text.stdout).toContain(`migration ${id}  (plan operator-e2e)`);
+    expect(text.stdout).toContain('dns weights  legacy 99  iot-core 1');
+    const history = await fleetshift(env, 'history', '--id', id);
+    expect(history.stdout).toMatch(/Approved\s+by ui-operator/);
+  });
+});
