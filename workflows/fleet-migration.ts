@@ -4,7 +4,7 @@ import { CancellationScope, isCancellation, log, workflowInfo } from '@temporali
 
 import type { MigrationPlan } from '../plan';
 import { act } from './activity-presets';
-import type { MigrationPhase, MigrationStatus } from './api';
+import type { MigrationStatus } from './api';
 import { runBackends, undoBackends } from './backends';
 import { runCleanup, undoCleanup } from './cleanup';
 import { runDevices, undoDevices, type ContinuedMigration } from './devices';
@@ -63,7 +63,7 @@ export async function fleetMigration(
     const phase = ORDER[index];
     const outcome = await runPhase(ctx, phase);
     if (outcome === 'Aborted') {
-      return finish(memory, 'Aborted', operator.abortRequest?.reason ?? 'aborted', phase);
+      return finish(memory, 'Aborted', operator.abortRequest?.reason ?? 'aborted');
     }
     if (outcome === 'Done') index += 1;
   }
@@ -108,10 +108,9 @@ function finish(
   memory: MigrationMemory,
   state: 'Succeeded' | 'Aborted' | 'Failed',
   reason: string | null,
-  phase?: MigrationPhase,
 ): MigrationStatus {
+  // The terminal phase replaces the working one; the decisions say where the run was.
   memory.status.endReason = reason;
-  if (phase) memory.status.phase = phase;
   memory.status.waitingGate = null;
   enter(memory, state, state);
   if (state !== 'Succeeded') log.warn('migration stopped', { state, reason });
