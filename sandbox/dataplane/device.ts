@@ -205,6 +205,7 @@ export class SimulatedDevice {
   private send(client: MqttClient, messageId: string): void {
     const message = this.unacked.get(messageId);
     if (!message) return;
+    if (this.broker) this.options.counters.publishedTo[this.broker.broker] += 1;
     client.publish(message.topic, message.payload, { qos: 1 }, (err) => {
       if (!err && this.unacked.delete(messageId)) this.options.counters.telemetryAcked += 1;
     });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -83,8 +82,6 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
   const graceMs = options.graceMs ?? 10_000;
   const runtimes = new Map<string, ServiceRuntime>();
   const launches = new Map<string, ContainerLaunch>();
-  const agentToken = randomBytes(3).toString('hex');
-  let sequence = 0;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
@@ -92,8 +89,7 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
 
   const launch = async (service: string, runtime: ServiceRuntime): Promise<void> => {
     const container = await launchOf(ecs, launches, runtime.taskDefinitionArn);
-    sequence += 1;
-    const instanceId = `${service}-${agentToken}-${sequence}`;
+    const instanceId = freeInstanceId(service, runtime);
     const task = startLocalTask({
       instanceId,
       taskDefinitionArn: runtime.taskDefinitionArn,
@@ -274,4 +270,19 @@ async function launchOf(
   const launch = { command: container.command, environment };
   cache.set(taskDefinitionArn, launch);
   return launch;
+}
+
+/**
+ * The id of the lowest slot no live instance of the service holds. Instance ids are
+ * `<service>-<slot>`, stable across restarts and reused after a scale-down, because a broker
+ * keeps a persistent session per client id: a replacement with the same id resumes the session
+ * and receives what the broker queued for it (a shared subscription keeps assigning messages to
+ * an offline member), where a fresh id would strand them until the session expires.
+ */
+function freeInstanceId(service: string, runtime: ServiceRuntime): string {
+  const taken = new Set(runtime.tasks.filter((t) => isAlive(t)).map((t) => t.instanceId));
+  for (let slot = 1; ; slot += 1) {
+    const id = `${service}-${slot}`;
+    if (!taken.has(id)) return id;
+  }
 }

@@ -14,6 +14,8 @@ export interface FleetCounters {
   /** Connect attempts per broker and outcome. */
   connects: Record<BrokerName, Record<ConnectOutcome, number>>;
   telemetrySent: number;
+  /** Telemetry (and acks) handed to each broker, counting resends after a reconnect. */
+  publishedTo: Record<BrokerName, number>;
   /** Telemetry messages the broker acknowledged (PUBACK). */
   telemetryAcked: number;
   commandsReceived: number;
@@ -34,6 +36,7 @@ export function emptyFleetCounters(devices = 0): FleetCounters {
     connected: { legacy: 0, 'iot-core': 0 },
     connects: { legacy: outcomes(), 'iot-core': outcomes() },
     telemetrySent: 0,
+    publishedTo: { legacy: 0, 'iot-core': 0 },
     telemetryAcked: 0,
     commandsReceived: 0,
     dnsFailures: 0,

@@ -25,8 +25,8 @@ export interface MetricsExporterOptions {
 
 /** A running exporter. */
 export interface MetricsExporterHandle {
-  /** Sends one batch now (tests call it instead of waiting for the timer). */
-  exportNow(): Promise<MetricDatum[]>;
+  /** Sends one batch now and returns it by namespace (tests call it instead of the timer). */
+  exportNow(): Promise<Record<string, MetricDatum[]>>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ export async function startMetricsExporter(
     return value >= before ? value - before : value;
   };
 
-  const exportNow = async (): Promise<MetricDatum[]> => {
+  const exportNow = async (): Promise<Record<string, MetricDatum[]>> => {
     const at = new Date();
     const datum = (name: string, value: number | undefined): MetricDatum[] =>
       value === undefined ? [] : [{ MetricName: name, Value: value, Unit: 'Count', Timestamp: at }];
@@ -88,11 +88,14 @@ export async function startMetricsExporter(
     const legacyData = [
       ...datum('Connect.Success', delta('legacy.success', fleet?.connects.legacy.Success)),
       ...datum('PublishIn.Success', delta('legacy.in', legacy.publishReceived)),
+      // Devices only: the broker's own count includes what the bridge publishes to devices
+      // still there, which goes on after the last device has left.
+      ...datum('DevicePublishIn', delta('legacy.devices', fleet?.publishedTo.legacy)),
       ...datum('ConnectedClients', legacy.connectedClients),
     ];
     await put(METRIC_NAMESPACES.iotCore, iotData);
     await put(METRIC_NAMESPACES.legacyBroker, legacyData);
-    return [...iotData, ...legacyData];
+    return { [METRIC_NAMESPACES.iotCore]: iotData, [METRIC_NAMESPACES.legacyBroker]: legacyData };
   };
 
   const put = async (namespace: string, data: MetricDatum[]): Promise<void> => {

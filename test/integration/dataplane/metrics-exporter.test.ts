@@ -31,11 +31,19 @@ describe('the metrics exporter', () => {
   afterAll(() => exporter?.stop());
 
   it('puts broker statistics and fleet counters where GetMetricData reads them', async () => {
-    // The brokers publish $SYS every 5 s: wait until both have reported once.
+    // The brokers publish $SYS every 5 s: wait until every broker figure has a baseline, so
+    // that the traffic below counts as a difference and not as the first reading.
     await waitFor(
       async () => {
-        const names = (await exporter.exportNow()).map((d) => d.MetricName);
-        return names.includes('ConnectedClients') && names.includes('PublishOut.Success');
+        const batch = await exporter.exportNow();
+        const names = (namespace: string): (string | undefined)[] =>
+          batch[namespace].map((d) => d.MetricName);
+        return (
+          ['PublishIn.Success', 'ConnectedClients'].every((n) =>
+            names('fleetshift/LegacyBroker').includes(n),
+          ) &&
+          ['PublishIn.Success', 'PublishOut.Success'].every((n) => names('AWS/IoT').includes(n))
+        );
       },
       'broker statistics',
       15_000,
@@ -46,8 +54,21 @@ describe('the metrics exporter', () => {
     for (let i = 0; i < 5; i++) await publisher.client.publishAsync(unique('m/t'), 'x', { qos: 1 });
     fleet.connects['iot-core'].Success += 7;
     fleet.connects['iot-core'].ClientError += 2;
-    await new Promise((resolve) => setTimeout(resolve, 5500)); // one more $SYS interval
-    await exporter.exportNow();
+    // Mosquitto reports $SYS every 5 s (later when the machine is busy): export until the
+    // broker's count of received messages has moved by our 5 at least.
+    let published = 0;
+    await waitFor(
+      async () => {
+        const batch = await exporter.exportNow();
+        const received = batch['fleetshift/LegacyBroker'].find(
+          (d) => d.MetricName === 'PublishIn.Success',
+        );
+        published += received?.Value ?? 0;
+        return published >= 5;
+      },
+      'the legacy broker to count the publishes',
+      20_000,
+    );
     await publisher.client.endAsync();
 
     const sums = await readSums([
