@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { NativeConnection, type Worker } from '@temporalio/worker';
 
@@ -144,5 +145,30 @@ describe('the operator path with the real fleetMigration workflow', () => {
     expect(text.stdout).toContain('dns weights  legacy 99  iot-core 1');
     const history = await fleetshift(env, 'history', '--id', id);
     expect(history.stdout).toMatch(/Approved\s+by ui-operator/);
+  });
+
+  it('reports the weights the activities set, read back from the workflow histories', async () => {
+    const file = path.join(ARTIFACTS, 'real-migration-report.html');
+    const written = await fleetshift(env, 'report', id, '--out', file);
+    expect(written.code).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    // Start at 0 %, the 1 % step from the setDnsWeights history, then the current value.
+    const points =
+      /<polyline points="([^"]+)" fill="none" stroke="#0969da" stroke-width="2.5"/.exec(html);
+    expect(points?.[1].split(' ').length).toBeGreaterThanOrEqual(4);
+    expect(html).toMatch(/<tr class="approval">.*Approved by ui-operator/);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(pathToFileURL(file).href);
+      expect(await page.locator('h1').textContent()).toBe(`Migration ${id}`);
+      await page.screenshot({
+        path: path.join(ARTIFACTS, 'real-migration-report.png'),
+        fullPage: true,
+      });
+    } finally {
+      await browser.close();
+    }
   });
 });
