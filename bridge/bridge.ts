@@ -89,7 +89,7 @@ export async function startBridge(
     oppositeWrites,
     hop: allV5 ? config.bridgeId : undefined,
     toIotCore,
-    publish: (message) => pool.publish(message),
+    publish: (message, done) => pool.send(message, done),
     deadLetters,
     metrics,
     log,

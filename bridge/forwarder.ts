@@ -19,7 +19,8 @@ export interface ForwarderDeps {
   hop: string | undefined;
   /** Whether the downstream broker is IoT Core, whose limits then apply. */
   toIotCore: boolean;
-  publish: (message: Outbound) => Promise<void>;
+  /** Publishes downstream and calls back on the downstream acknowledgement (or refusal). */
+  publish: (message: Outbound, done: (err?: Error) => void) => void;
   deadLetters: DeadLetterStore;
   metrics: BridgeMetrics;
   log: Logger;
@@ -83,18 +84,17 @@ export class Forwarder {
       retain: packet.retain,
       properties: mapping.properties,
     };
-    deps.publish(outbound).then(
-      () => {
+    deps.publish(outbound, (err) => {
+      if (!err) {
         deps.metrics.recordForwarded(deps.now() - inbound.arrivedAt);
         this.settle(inbound);
-      },
-      (err: Error) => {
-        // Connection losses never reject (the lane sends again); a rejection is the broker
-        // refusing this message, and sending it again would be refused again.
-        deps.log.warn({ topic: target, err: err.message }, 'downstream refused a message');
-        this.deadLetter(inbound, target, 'downstream-refused');
-      },
-    );
+        return;
+      }
+      // Connection losses never fail a publish (the lane sends again); a failure is the broker
+      // refusing this message, and sending it again would be refused again.
+      deps.log.warn({ topic: target, err: err.message }, 'downstream refused a message');
+      this.deadLetter(inbound, target, 'downstream-refused');
+    });
   }
 
   /**

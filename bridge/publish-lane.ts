@@ -1,7 +1,7 @@
 import { type MqttClient } from 'mqtt';
-import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 
 import { type Outbound, type PoolConnection } from './outbound';
+import { encodePublish } from './publish-encoder';
 
 interface Unacked {
   bytes: Buffer;
@@ -32,13 +32,11 @@ export class PublishLane implements PoolConnection {
   private nextId = 1;
   private batch: Buffer[] = [];
   private flushScheduled = false;
-  private readonly opts: { protocolVersion: 4 | 5 };
 
   constructor(
     private readonly client: MqttClient,
-    protocolVersion: 4 | 5,
+    private readonly protocolVersion: 4 | 5,
   ) {
-    this.opts = { protocolVersion };
     client.on('packetreceive', (packet) => {
       if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
       const entry = this.unacked.get(packet.messageId);
@@ -59,20 +57,9 @@ export class PublishLane implements PoolConnection {
   }
 
   publish(message: Outbound, done: (err?: Error) => void): void {
-    const packet: IPublishPacket = {
-      cmd: 'publish',
-      topic: message.topic,
-      payload: message.payload,
-      qos: message.qos,
-      retain: message.retain,
-      dup: false,
-      ...(this.opts.protocolVersion === 5 && message.properties
-        ? { properties: message.properties }
-        : {}),
-    };
-    if (message.qos === 1) packet.messageId = this.allocateId();
-    const bytes = mqttPacket.generate(packet, this.opts);
-    if (message.qos === 1) this.unacked.set(packet.messageId as number, { bytes, done });
+    const messageId = message.qos === 1 ? this.allocateId() : undefined;
+    const bytes = encodePublish(message, messageId, this.protocolVersion);
+    if (messageId !== undefined) this.unacked.set(messageId, { bytes, done });
     this.write(bytes);
     if (message.qos === 0) setImmediate(() => done());
   }

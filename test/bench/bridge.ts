@@ -106,9 +106,13 @@ async function startFleetshiftBridge(
       iotCore: { url: downstream.url },
       sharedGroup: 'bench',
       routes: { 'device-to-backend': [{ filter: 'bench/fs/#' }] },
-      upstream: { connections: 2 },
+      upstream: { connections: Number(process.env.BENCH_UP ?? 1) },
       // Plain brokers, not IoT Core: the per-connection limits are lifted for the measurement.
-      downstream: { connections: 4, publishesPerSecond: 1_000_000, maxInFlight: 1000 },
+      downstream: {
+        connections: Number(process.env.BENCH_DOWN ?? 2),
+        publishesPerSecond: 1_000_000,
+        maxInFlight: 1000,
+      },
       deadLetter: { kind: 'file', path: path.join(dir, 'dead-letter.jsonl') },
       http: { port: httpPort },
       logLevel: 'warn',
