@@ -1,16 +1,26 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 import { NativeConnection, type Worker } from '@temporalio/worker';
 
 import { bridgeServiceDescription, createSandboxResources } from '../../../sandbox/dataplane';
 import { issueClientCertificate, pkiDir } from '../../../sandbox';
 import { createFleetWorker } from '../../../workers/worker';
-import { TASK_QUEUE } from '../../../workflows/api';
+import { type MigrationStatus, TASK_QUEUE } from '../../../workflows/api';
 import { testEndpoints, testSandbox } from '../../support/sandbox';
 import { launchChromium } from './browser';
-import { cliStatus, eventually, fleetshift, ROOT, signalFromUi, startFromUi } from './cli-runner';
+import {
+  cliStatus,
+  closedPort,
+  eventually,
+  fleetshift,
+  ROOT,
+  signalFromUi,
+  startFromUi,
+} from './cli-runner';
 import { freshNamespace } from './namespace';
 
 // The real fleetMigration, with the real activities, in a namespace of its own so its task
@@ -19,6 +29,7 @@ const NAMESPACE = 'fleetshift-operator-real';
 const ZONE = 'operator-e2e.sandbox.';
 const CLUSTER = 'operator-e2e';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'operator');
+const execFileAsync = promisify(execFile);
 
 jest.setTimeout(180_000);
 
@@ -96,10 +107,19 @@ describe('the operator path with the real fleetMigration workflow', () => {
   });
 
   afterAll(async () => {
+    // The last test aborts it; this covers a failure before that.
     await fleetshift(env, 'abort', '--id', id, '--reason', 'test cleanup');
     worker?.shutdown();
     await running;
     await connection?.close();
+  });
+
+  it('says clearly when no migration is running', async () => {
+    const none = await fleetshift(env, 'status');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      `fleetshift: no running fleetMigration in namespace '${NAMESPACE}'; start one or pass --id\n`,
+    );
   });
 
   it('starts from the UI, waits at the first gate, and takes the UI approval', async () => {
@@ -140,6 +160,7 @@ describe('the operator path with the real fleetMigration workflow', () => {
       await browser.close();
     }
 
+    // Without --id the CLI picks the most recent running migration: this one.
     const text = await fleetshift(env, 'status');
     expect(text.stdout).toContain(`migration ${id}  (plan operator-e2e)`);
     expect(text.stdout).toContain('dns weights  legacy 99  iot-core 1');
@@ -170,5 +191,48 @@ describe('the operator path with the real fleetMigration workflow', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('refuses a signal that cannot apply, naming the state', async () => {
+    const refused = await fleetshift(env, 'resume', '--id', id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `resume refused for migration '${id}': it is in phase Devices, WaitingForApproval at gate 'dns-100'`,
+    );
+  });
+
+  it('names the missing migration, the unreachable address and the unknown namespace', async () => {
+    const missing = await fleetshift(env, 'status', '--id', `${id}-nope`);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`migration not found: no workflow with id '${id}-nope'`);
+
+    const address = `127.0.0.1:${await closedPort()}`;
+    const unreachable = await fleetshift(env, 'status', '--address', address);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`Temporal unreachable at ${address}`);
+
+    const unknown = await fleetshift(env, 'status', '--namespace', 'fleetshift-no-such-namespace');
+    expect(unknown.stderr).toContain("namespace 'fleetshift-no-such-namespace' does not exist");
+  });
+
+  it('follows the migration with status --watch while an abort undoes the devices phase', async () => {
+    const watching = execFileAsync(
+      'node',
+      ['bin/fleetshift.js', 'status', '--id', id, '--watch', '--json', '--interval', '0.5'],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const abort = await fleetshift(env, 'abort', '--id', id, '--by', 'carol', '--reason', 'enough');
+    expect(abort.stdout).toContain(`abort sent to migration ${id} by carol`);
+
+    const { stdout } = await watching;
+    const frames = stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { status: MigrationStatus }).status);
+    expect(frames[0].state).toBe('WaitingForApproval');
+    const last = frames[frames.length - 1];
+    expect(last).toMatchObject({ state: 'Aborted', dnsWeights: { legacy: 100, iotCore: 0 } });
+    expect(last.endReason).toContain('enough');
   });
 });
