@@ -44,7 +44,7 @@ const ACK_LATER = new Error('fleetshift: ack deferred until forwarded');
  */
 export class UpstreamConnection {
   readonly client: MqttClient;
-  private acks = new OrderedAcks();
+  private acks = new OrderedAcks((id) => this.queueAck(id));
   private accepting = true;
   private subscribed = false;
   private ackBatch: number[] = [];
@@ -150,7 +150,7 @@ export class UpstreamConnection {
       return;
     }
     const messageId = packet.messageId as number;
-    const ticket = this.acks.add(() => this.queueAck(messageId));
+    const ticket = this.acks.add(messageId);
     this.onMessage({ packet, arrivedAt: this.now(), ticket });
     callback(ACK_LATER);
   }

@@ -30,7 +30,7 @@ const PUBLISH_WINDOW = 1000;
 const END_TO_END_WINDOW = 10_000;
 // Both brokers may hand out this many unacknowledged messages per client (default 20).
 const BROKER_TUNING = [
-  'max_inflight_messages 1000',
+  'max_inflight_messages 10000',
   'max_queued_messages 1000000',
   // The test brokers save their store every second; under load that dump dominates.
   'persistence false',
@@ -111,7 +111,7 @@ async function startFleetshiftBridge(
       downstream: {
         connections: Number(process.env.BENCH_DOWN ?? 2),
         publishesPerSecond: 1_000_000,
-        maxInFlight: 1000,
+        maxInFlight: 5000,
       },
       deadLetter: { kind: 'file', path: path.join(dir, 'dead-letter.jsonl') },
       http: { port: httpPort },

@@ -41,9 +41,9 @@ function manualClock(): Clock & { advance(ms: number): void } {
 
 describe('OrderedAcks', () => {
   it('releases acks in arrival order while messages complete out of order', () => {
-    const acks = new OrderedAcks();
     const released: number[] = [];
-    const tickets = [0, 1, 2, 3].map((n) => acks.add(() => released.push(n)));
+    const acks = new OrderedAcks((n) => released.push(n));
+    const tickets = [0, 1, 2, 3].map((n) => acks.add(n));
     tickets[2].complete();
     tickets[1].complete();
     expect(released).toEqual([]);
@@ -55,18 +55,18 @@ describe('OrderedAcks', () => {
   });
 
   it('acks each message once even if completed twice', () => {
-    const acks = new OrderedAcks();
     const released: number[] = [];
-    const ticket = acks.add(() => released.push(1));
+    const acks = new OrderedAcks((n) => released.push(n));
+    const ticket = acks.add(1);
     ticket.complete();
     ticket.complete();
     expect(released).toEqual([1]);
   });
 
   it('never acks messages of a lost connection', () => {
-    const acks = new OrderedAcks();
     const released: number[] = [];
-    const ticket = acks.add(() => released.push(1));
+    const acks = new OrderedAcks((n) => released.push(n));
+    const ticket = acks.add(1);
     acks.discard();
     ticket.complete();
     expect(released).toEqual([]);
@@ -74,9 +74,9 @@ describe('OrderedAcks', () => {
   });
 
   it('keeps order across thousands of messages', () => {
-    const acks = new OrderedAcks();
     const released: number[] = [];
-    const tickets = Array.from({ length: 5000 }, (_, n) => acks.add(() => released.push(n)));
+    const acks = new OrderedAcks((n) => released.push(n));
+    const tickets = Array.from({ length: 5000 }, (_, n) => acks.add(n));
     for (let n = tickets.length - 1; n >= 0; n -= 2) tickets[n].complete();
     for (let n = 0; n < tickets.length; n += 2) tickets[n].complete();
     expect(released).toEqual(Array.from({ length: 5000 }, (_, n) => n));
