@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { bridgeCommand } from './bridge-command';
+import { demoCommand } from './demo-command';
 import { reportFailure } from './failure';
 import { historyCommand } from './history-command';
 import { reportCommand } from './report-command';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   program.addCommand(statusCommand());
   program.addCommand(historyCommand());
   program.addCommand(reportCommand());
+  program.addCommand(demoCommand());
   return program;
 }
 

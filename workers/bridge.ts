@@ -10,11 +10,12 @@ export interface BridgeProcessOptions {
 /**
  * The bridge process: loads and validates the config, starts one instance and, on SIGTERM or
  * SIGINT, stops taking messages, drains what is in flight and exits (0 if drained, 1 if not).
- * `FLEETSHIFT_BRIDGE_INSTANCE_ID` gives each ECS task a stable id so its session resumes.
+ * `FLEETSHIFT_INSTANCE_ID` (set by the ECS agent per slot) gives each instance a stable id, so a
+ * replacement resumes its predecessor's persistent session.
  */
 export async function runBridgeProcess(options: BridgeProcessOptions): Promise<void> {
   const config = loadBridgeConfig(options.config);
-  const instanceId = options.instanceId ?? process.env.FLEETSHIFT_BRIDGE_INSTANCE_ID;
+  const instanceId = options.instanceId ?? process.env.FLEETSHIFT_INSTANCE_ID;
   if (instanceId) config.instanceId = instanceId;
   if (options.direction) config.direction = options.direction;
 

@@ -1,7 +1,6 @@
 import {
   CreateClusterCommand,
   CreateServiceCommand,
-  DeleteServiceCommand,
   DescribeServicesCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
@@ -48,7 +47,11 @@ export interface SandboxResourcesHandle {
   cluster: string;
   /** Task definition ARN per service name. */
   taskDefinitions: Record<string, string>;
-  /** Deletes the services (the ECS agent then stops their instances); zone and records stay. */
+  /**
+   * Scales every service to zero (the ECS agent then stops their instances); services, zone and
+   * records stay. Deleting them instead would leave inactive namesakes in moto that shadow the
+   * services the next run creates.
+   */
   stop(): Promise<void>;
 }
 
@@ -98,7 +101,9 @@ export async function createSandboxResources(
     taskDefinitions,
     stop: async () => {
       for (const service of description.services) {
-        await ecs.send(new DeleteServiceCommand({ cluster, service: service.name, force: true }));
+        await ecs.send(
+          new UpdateServiceCommand({ cluster, service: service.name, desiredCount: 0 }),
+        );
       }
       ecs.destroy();
     },

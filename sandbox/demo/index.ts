@@ -1,0 +1,12 @@
+export { writeDemoBridgeConfigs } from './bridge-configs';
+export type { DemoBridgeConfigs } from './bridge-configs';
+export { ChaosMonkey } from './demo-chaos';
+export type { ChaosStage } from './demo-chaos';
+export { startDemoDataplane } from './demo-dataplane';
+export type { DemoDataplane, DemoFleetOptions } from './demo-dataplane';
+export { DEMO_PLAN_FILE, loadDemoPlan } from './demo-plan';
+export { progressLine } from './demo-progress';
+export { DemoInterrupted, runDemo } from './demo-run';
+export type { DemoOptions } from './demo-run';
+export { buildDemoSummary, demoSucceeded, formatDemoSummary } from './demo-summary';
+export type { DemoSummary, MessageFigures, RollbackFigures } from './demo-summary';
