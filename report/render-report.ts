@@ -50,6 +50,10 @@ function timeAxis(model: ReportModel): TimeAxis {
 }
 
 /**
+ * LIMITATION: the device share drawn is the share the DNS weights steer to IoT Core, not the
+ * share of devices measured connected there; devices follow a weight only as their DNS answers
+ * expire and they reconnect.
+ *
  * One self-contained HTML page for one migration: summary, phase progress, the DNS weight
  * over time, each analysis metric against its threshold, and the decisions, approvals and
  * rollbacks on the same time axis. Inline CSS and SVG only, so the file works offline.
@@ -89,7 +93,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1f2328;max-width:960p
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}h3{font-size:14px;margin:12px 0 2px}
 .summary td{padding:2px 12px 2px 0}.muted{color:#6e7781}
 .bar{width:240px;height:10px;background:#eaeef2;border-radius:5px}.bar div{height:10px;background:#0969da;border-radius:5px}
-.grid{stroke:#eaeef2}.tick{font-size:11px;fill:#6e7781}.threshold{font-size:11px;fill:#cf222e}
+.grid{stroke:#eaeef2}.step{font-size:11px;fill:#0969da}.tick{font-size:11px;fill:#6e7781}.threshold{font-size:11px;fill:#cf222e}
 table.events{border-collapse:collapse;width:100%}table.events td{border-top:1px solid #eaeef2;padding:3px 8px 3px 0}
 tr.rollback td:nth-child(3){color:#cf222e}tr.approval td:nth-child(3){color:#1a7f37}tr.gate td:nth-child(3){color:#b07d00}
 </style></head><body>

@@ -78,6 +78,7 @@ export function weightChart(
   const bottom = 200;
   const yOf = (percent: number): number => bottom - (percent / 100) * (bottom - top);
   const points: string[] = [];
+  const labels: string[] = [];
   let previous: number | undefined;
   for (const sample of weights) {
     const total = sample.legacy + sample.iotCore;
@@ -85,6 +86,13 @@ export function weightChart(
     const x = xOf(axis, sample.at);
     if (previous !== undefined) points.push(`${x.toFixed(1)},${yOf(previous).toFixed(1)}`);
     points.push(`${x.toFixed(1)},${yOf(percent).toFixed(1)}`);
+    // Small steps (1 %, 2 %) are invisible on a 0-100 axis, so each change is written out.
+    if (percent !== previous) {
+      labels.push(
+        `<text x="${(x + 3).toFixed(1)}" y="${(yOf(percent) - 5).toFixed(1)}" class="step">` +
+          `${round(percent)}%</text>`,
+      );
+    }
     previous = percent;
   }
   const grid = [0, 25, 50, 75, 100]
@@ -99,6 +107,7 @@ export function weightChart(
     `aria-label="DNS weight to IoT Core over time">${grid}` +
     markLines(axis, marks, top, bottom) +
     `<polyline points="${points.join(' ')}" fill="none" stroke="#0969da" stroke-width="2.5"/>` +
+    labels.join('') +
     timeLabels(axis, bottom) +
     `</svg>`
   );

@@ -120,6 +120,12 @@ describe('renderReport', () => {
     expect(model.weights.map((w) => w.iotCore)).toEqual([0, 5, 10]);
   });
 
+  it('writes out each weight change, since a 1 % step is invisible on the axis', () => {
+    expect(html).toMatch(
+      /class="step">0%<\/text>.*class="step">5%<\/text>.*class="step">10%<\/text>/s,
+    );
+  });
+
   it('charts every metric of the last analysis against its threshold', () => {
     expect(html).toContain('<h3>iot-connect-success-ratio</h3>');
     expect(html).toContain('threshold 98 (breach below)');
