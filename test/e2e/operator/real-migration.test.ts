@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -234,5 +234,24 @@ describe('the operator path with the real fleetMigration workflow', () => {
     const last = frames[frames.length - 1];
     expect(last).toMatchObject({ state: 'Aborted', dnsWeights: { legacy: 100, iotCore: 0 } });
     expect(last.endReason).toContain('enough');
+  });
+
+  it('starts a migration from a plan file with the CLI, and refuses the same id twice', async () => {
+    const file = path.join(ARTIFACTS, 'tiny-plan.json');
+    writeFileSync(file, JSON.stringify(tinyPlan(), null, 2));
+    const cliId = `${id}-cli`;
+    const started = await fleetshift(env, 'start', file, '--id', cliId);
+    expect(started.stdout).toContain(`started migration ${cliId} (task queue fleetshift)`);
+    const again = await fleetshift(env, 'start', file, '--id', cliId);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`a migration with id '${cliId}' is already running`);
+
+    const running = await eventually(
+      () => cliStatus(env, cliId),
+      (status) => status.waitingGate !== null,
+      60_000,
+    );
+    expect(running).toMatchObject({ plan: 'operator-e2e', phase: 'Devices' });
+    await fleetshift(env, 'abort', '--id', cliId, '--reason', 'test cleanup');
   });
 });
