@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { sleep } from '../../sandbox/health';
@@ -44,13 +44,24 @@ export async function withStackLock<T>(home: string, work: () => Promise<T>): Pr
       writeFileSync(path.join(lock, 'owner'), String(process.pid));
       break;
     } catch {
-      await sleep(200);
+      // A run killed while holding the lock leaves it behind; its dead owner frees it.
+      if (ownerIsGone(lock)) rmSync(lock, { recursive: true, force: true });
+      else await sleep(200);
     }
   }
   try {
     return await work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function ownerIsGone(lock: string): boolean {
+  try {
+    return !isRunning(Number(readFileSync(path.join(lock, 'owner'), 'utf8')));
+  } catch {
+    // No owner file yet: the holder is between mkdir and write, or died there. Give it time.
+    return Date.now() - statSync(lock).mtimeMs > 5000;
   }
 }
 
