@@ -61,7 +61,11 @@ function ownerIsGone(lock: string): boolean {
     return !isRunning(Number(readFileSync(path.join(lock, 'owner'), 'utf8')));
   } catch {
     // No owner file yet: the holder is between mkdir and write, or died there. Give it time.
-    return Date.now() - statSync(lock).mtimeMs > 5000;
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 5000;
+    } catch {
+      return false; // the lock went away meanwhile; the next mkdir decides
+    }
   }
 }
 
