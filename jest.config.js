@@ -3,6 +3,8 @@
 // on its own ports and state folder so that a developer's running sandbox is left alone.
 process.env.FLEETSHIFT_HOME ??= `${__dirname}/.fleetshift/test`;
 process.env.FLEETSHIFT_PORT_OFFSET ??= '20000';
+// Node 20 is the runtime here; the SDK's notice about future releases is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }];
 
