@@ -6,11 +6,13 @@ import path from 'node:path';
 
 import { Client, Connection } from '@temporalio/client';
 
-import { isRunning, PROJECT_ROOT } from '../../../sandbox';
+import { isRunning, loadSandboxConfig, PROJECT_ROOT, sandboxEndpoints } from '../../../sandbox';
 
-// This stack is the test's own: its own folder and ports, apart from the shared test stack.
+// This stack is the test's own: its own folder, and ports 10000 above the shared test stack's.
 const home = mkdtempSync(path.join(os.tmpdir(), 'fleetshift-cli-'));
-const env = { ...process.env, FLEETSHIFT_HOME: home, FLEETSHIFT_PORT_OFFSET: '30000' };
+const offset = Number(process.env.FLEETSHIFT_PORT_OFFSET ?? 0) + 10000;
+const env = { ...process.env, FLEETSHIFT_HOME: home, FLEETSHIFT_PORT_OFFSET: String(offset) };
+const ownConfig = loadSandboxConfig(env);
 
 function fleetshift(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
   const result = spawnSync('node', ['bin/fleetshift.js', ...args], {
@@ -62,7 +64,7 @@ describe('fleetshift sandbox', () => {
 
   it('keeps workflow history across down and up', async () => {
     expect(fleetshift(['sandbox', 'up']).code).toBe(0);
-    const address = '127.0.0.1:37233';
+    const address = sandboxEndpoints(ownConfig).temporalAddress;
     const workflowId = `kept-${Date.now()}`;
     let connection = await Connection.connect({ address });
     await new Client({ connection }).workflow.start('neverPolled', {
