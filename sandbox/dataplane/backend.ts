@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import mqtt, { type IClientOptions } from 'mqtt';
 
 import { CommandTracker, type PendingCommand } from './command-tracker';
@@ -54,8 +56,10 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
     clientId: `backend-${instanceId}`,
     protocolVersion: 5,
     clean: false,
-    // LIMITATION: telemetry the broker queued for a crashed instance is lost when this session
-    // expires, because a restarted instance gets a new id and does not resume it.
+    // The ECS agent reuses instance ids (slots), so a replacement resumes this session and
+    // gets what the broker queued for a crashed instance.
+    // LIMITATION: telemetry queued for a crashed instance whose slot is not refilled within the
+    // session expiry (the service was scaled down meanwhile) is lost.
     properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS },
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
@@ -81,6 +85,8 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
   let draining = false;
   let telemetryReceived = 0;
   let commandSeq = 0;
+  // Instance ids are reused by replacements: the run token keeps command ids unique.
+  const runToken = randomBytes(3).toString('hex');
   const commandEvery = options.commandEvery ?? 5;
   client.on('message', (_topic, payload) => {
     const telemetry = parseTelemetry(payload);
@@ -93,7 +99,7 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
     }
     if (draining || commandEvery <= 0 || telemetry.seq % commandEvery !== 0) return;
     commandSeq += 1;
-    const id = `${instanceId}.c${commandSeq}`;
+    const id = `${instanceId}.${runToken}.c${commandSeq}`;
     ledger?.record('sent', 'backend-to-device', id);
     tracker.issue(id, telemetry.device);
   });

@@ -77,14 +77,18 @@ describe('the local ECS agent', () => {
     );
   });
 
-  it('restarts an instance that was killed', async () => {
-    const [victim] = agent.services().worker.instanceIds;
-    process.kill(agent.services().worker.pids[victim]!, 'SIGKILL');
+  it('restarts an instance that was killed, under the same instance id', async () => {
+    const before = agent.services().worker;
+    const [victim] = before.instanceIds;
+    const victimPid = before.pids[victim]!;
+    process.kill(victimPid, 'SIGKILL');
 
-    await waitFor(
-      () => running('worker') === 3 && !agent.services().worker.instanceIds.includes(victim),
-      'a replacement instance',
-    );
+    // The replacement takes the free slot, so it resumes the victim's broker session.
+    await waitFor(() => {
+      const now = agent.services().worker;
+      return now.running === 3 && now.pids[victim] !== undefined && now.pids[victim] !== victimPid;
+    }, 'a replacement instance');
+    expect(new Set(agent.services().worker.instanceIds)).toEqual(new Set(before.instanceIds));
     expect(agent.services().worker.restarts).toBe(1);
   });
 
