@@ -1,6 +1,13 @@
 // The workflow an operator starts: preparation, backends, devices, cleanup, each undone if
 // aborted, each retried on `resume` after it failed and was undone.
-import { CancellationScope, isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  workflowInfo,
+} from '@temporalio/workflow';
 
 import type { MigrationPlan } from '../plan';
 import { act } from './activity-presets';
@@ -42,11 +49,11 @@ export async function fleetMigration(
   try {
     valid = await act.validatePlan(plan);
   } catch (err) {
-    return finish(
-      memory,
-      'Failed',
-      `plan refused: ${(err as Error).cause ? ((err as Error).cause as Error).message : (err as Error).message}`,
-    );
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === 'InvalidPlan') {
+      return finish(memory, 'Failed', `plan refused: ${cause.message}`);
+    }
+    throw err;
   }
   if (!carried) {
     const fresh = newMemory(valid.name, valid.backends.services, memory.status.startedAt);

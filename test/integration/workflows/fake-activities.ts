@@ -1,6 +1,7 @@
 // Fake activities for orchestration tests: they keep ECS counts and DNS weights in memory,
 // record every call in order, and answer analysis from a script the test writes.
 import type { AnalysisRun, FleetActivities } from '../../../activities';
+import { validatePlan } from '../../../activities/plan-validation';
 import { parsePlan, type MigrationPlan, type MigrationPlanInput } from '../../../plan';
 
 /** One recorded activity call. */
@@ -125,7 +126,6 @@ export function fakeActivities(world: FakeWorld, plan: MigrationPlan): FleetActi
   return {
     async validatePlan(raw) {
       record('validatePlan', raw);
-      const { validatePlan } = await import('../../../activities/plan-validation');
       return validatePlan(raw);
     },
     async checkReachability(input) {
