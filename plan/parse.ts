@@ -6,7 +6,12 @@ import { type MigrationPlan, migrationPlanSchema } from './schema';
 export type PlanParseResult =
   { ok: true; plan: MigrationPlan } | { ok: false; problems: PlanProblem[] };
 
-/** Validates a plan: all schema problems at once, then (if the types hold) cross-field ones. */
+/**
+ * Validates a plan: all schema problems at once, then (if the types hold) cross-field ones.
+ * LIMITATION: cross-field problems (step order, gates that are not steps, duplicate services)
+ * are reported only once the plan has no schema problems, so a badly broken plan may need two
+ * rounds of fixes.
+ */
 export function parsePlan(raw: unknown): PlanParseResult {
   const parsed = migrationPlanSchema.safeParse(raw);
   if (!parsed.success) {
