@@ -61,6 +61,8 @@ export async function backendServiceMigration(
       await scaleTo(migrated, target);
       progress.migratedCount = target;
 
+      // LIMITATION: verifying a step means a settle pause plus ECS reporting the new instances
+      // running; it does not yet read the migrated service's traffic from CloudWatch.
       if (service.verifySeconds > 0) await sleep(service.verifySeconds * 1000);
 
       // Never below total - migrated: legacy + migrated stays at the original count.
