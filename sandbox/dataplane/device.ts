@@ -70,12 +70,6 @@ export class SimulatedDevice {
     void this.connect();
   }
 
-  /** Stops numbered telemetry; the device stays connected and still acks commands. */
-  pauseTelemetry(): void {
-    clearTimeout(this.telemetryTimer);
-    clearInterval(this.telemetryTimer);
-  }
-
   /**
    * Stops periodic telemetry and voluntary reconnects; the device stays connected and still
    * acks commands, so backends can drain before the devices go.

@@ -47,11 +47,6 @@ export interface FleetHandle {
   /** The live counters (the metrics exporter reads these). */
   counters(): FleetCounters;
   /**
-   * Stops numbered telemetry while devices stay connected and keep acking commands, so that what
-   * is still in flight can land before the ledger is read.
-   */
-  pauseTelemetry(): void;
-  /**
    * Ends telemetry and voluntary reconnects but keeps devices connected to ack commands: the
    * first step of a clean end, before backends stop (they wait for acks) and then the fleet.
    */
@@ -119,9 +114,6 @@ export function startFleet(options: FleetOptions): FleetHandle {
       ...rates,
       unacked: devices.reduce((sum, d) => sum + d.unackedCount, 0),
     }),
-    pauseTelemetry: () => {
-      for (const device of devices) device.pauseTelemetry();
-    },
     quiesce: () => {
       clearInterval(ramp);
       for (const device of devices) device.quiesce();

@@ -166,7 +166,7 @@ async function settle(
   dataplane: DemoDataplane,
   say: (line: string) => void,
 ): Promise<LedgerReport> {
-  dataplane.fleet.pauseTelemetry();
+  dataplane.fleet.quiesce();
   say('migration ended; waiting for in-flight messages to land');
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let report = reconcileLedger(dataplane.ledgerDir);
