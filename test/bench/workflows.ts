@@ -4,6 +4,7 @@
 //   npm run bench:workflows -- --json
 import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 
 import { fleetMigration } from '../../workflows';
 import { fakeActivities, fakePlan, fakeWorld } from '../integration/workflows/fake-activities';
@@ -37,6 +38,11 @@ function tracking(activities: FleetActivities, runs: Set<string>): FleetActiviti
 }
 
 async function bench(): Promise<BenchResult> {
+  // Only the JSON line goes to stdout: quiet the SDK's own logs (native and workflow INFO).
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
   const started = Date.now();
   const plan = fakePlan({
     name: 'bench',
