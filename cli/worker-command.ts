@@ -1,20 +1,28 @@
 import { Command } from 'commander';
 
 import { runWorker } from '../workers/worker';
-import { DEFAULT_NAMESPACE } from '../workflows/api';
+import { operatorErrors } from './operator-errors';
+import {
+  resolveTemporalTarget,
+  type TemporalFlags,
+  withTemporalFlags,
+} from './temporal-connection';
 
 /** `fleetshift worker`: runs the Temporal worker until interrupted. */
 export function workerCommand(): Command {
-  return new Command('worker')
-    .description('run the Temporal worker for fleetshift migrations')
-    .option(
-      '--address <host:port>',
-      'Temporal frontend (default TEMPORAL_ADDRESS or 127.0.0.1:7233)',
-    )
-    .option('--namespace <name>', 'Temporal namespace (default TEMPORAL_NAMESPACE or default)')
-    .action(async (options: { address?: string; namespace?: string }) => {
-      const address = options.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-      const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
+  return withTemporalFlags(
+    new Command('worker').description('run the Temporal worker for fleetshift migrations'),
+  ).action(async (flags: TemporalFlags) => {
+    const { address, namespace } = resolveTemporalTarget(flags);
+    try {
       await runWorker(address, namespace);
-    });
+    } catch (err) {
+      // The worker's first act is to connect; a refusal there is the operator's to fix.
+      const cause = err instanceof Error ? err.message : String(err);
+      if (/connect|unavailable|refused|transport/i.test(cause)) {
+        throw operatorErrors.temporalUnreachable(address, namespace, cause);
+      }
+      throw err;
+    }
+  });
 }
