@@ -46,7 +46,6 @@ export class UpstreamConnection {
   readonly client: MqttClient;
   private acks = new OrderedAcks((id) => this.queueAck(id));
   private accepting = true;
-  private subscribed = false;
   private ackBatch: number[] = [];
   private ackFlushScheduled = false;
 
@@ -71,8 +70,11 @@ export class UpstreamConnection {
       log,
     );
     this.client.handleMessage = (packet, callback) => this.handle(packet, callback);
-    this.client.on('connect', (connack) => {
-      if (!connack.sessionPresent || !this.subscribed) void this.subscribe();
+    // Subscribe on every connect, even when the session is present: after a broker restart
+    // (the sandbox demo's chaos) resumed sessions were seen to stop receiving shared
+    // subscriptions. A repeated SUBSCRIBE is idempotent and costs one packet per reconnect.
+    this.client.on('connect', () => {
+      if (this.accepting) void this.subscribe();
     });
     // Acks of the lost connection cannot be sent on the next one: the broker redelivers those
     // messages (with DUP set) in the resumed session and they are forwarded again.
@@ -102,7 +104,6 @@ export class UpstreamConnection {
         // and a retained value (or its deletion) would arrive downstream as an ordinary one.
         ...(v5 ? { rap: true, properties: { subscriptionIdentifier: this.spec.index + 1 } } : {}),
       });
-      this.subscribed = true;
       this.log.info(
         { side: 'upstream', connection: this.spec.index, granted: granted.map((g) => g.qos) },
         'subscribed',

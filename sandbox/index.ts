@@ -1,3 +1,4 @@
+export { resetBrokers } from './broker-reset';
 export { ensureCustomerCa, issueClientCertificate } from './certificates';
 export type { CertificateFiles, SandboxPki } from './certificates';
 export { LOOPBACK, PROJECT_ROOT, loadSandboxConfig, sandboxEndpoints } from './config';

@@ -104,7 +104,14 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
     tracker.issue(id, telemetry.device);
   });
   const sharedTelemetry = TOPICS.sharedTelemetry(options.group ?? 'backend');
-  await client.subscribeAsync([sharedTelemetry, TOPICS.acksFor(instanceId)], { qos: 1 });
+  const topics = [sharedTelemetry, TOPICS.acksFor(instanceId)];
+  await client.subscribeAsync(topics, { qos: 1 });
+  // Subscribe again on every reconnect, session present or not: after the IoT Core stand-in
+  // restarted (the demo's chaos), resumed sessions stopped receiving their shared telemetry.
+  // Subscribing again is idempotent and costs one packet per reconnect.
+  client.on('connect', () => {
+    if (!draining) client.subscribe(topics, { qos: 1 }, () => undefined);
+  });
   const resendTimer = setInterval(() => tracker.resendOverdue(), 500);
   dataplaneLog.info({ instanceId, broker: options.brokerUrl }, 'backend started');
 

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 
 import { type MigrationPlan } from '../../plan';
-import { type SandboxConfig, sandboxEndpoints } from '../config';
+import { type SandboxConfig } from '../config';
 import {
   backendServiceDescription,
   createSandboxResources,
@@ -73,48 +73,56 @@ export async function startDemoDataplane(
     bridgeService(plan.bridge.backendToDevice.service, bridgeConfigs.backendToDevice),
   ];
 
-  const resources = await createSandboxResources(aws, {
-    zoneName: plan.dns.hostedZoneName,
-    recordName: plan.dns.recordName,
-    targets: SANDBOX_NAMES.targets,
-    weights: { legacy: 100, 'iot-core': 0 },
-    ttlSeconds: plan.dns.ttlSeconds,
-    cluster: plan.backends.cluster,
-    services,
-  });
+  // What has started so far, so a failure half way stops it again instead of leaving it running.
+  const started: (() => Promise<void>)[] = [];
+  try {
+    const resources = await createSandboxResources(aws, {
+      zoneName: plan.dns.hostedZoneName,
+      recordName: plan.dns.recordName,
+      targets: SANDBOX_NAMES.targets,
+      weights: { legacy: 100, 'iot-core': 0 },
+      ttlSeconds: plan.dns.ttlSeconds,
+      cluster: plan.backends.cluster,
+      services,
+    });
+    started.push(() => resources.stop());
 
-  const ecsAgent = await startEcsAgent({ aws, cluster: resources.cluster, home: config.home });
-  const dns = await startDnsServer({
-    recordName: plan.dns.recordName,
-    route53: { aws, hostedZoneId: resources.hostedZoneId },
-  });
-  const brokers = sandboxBrokerTargets(config);
-  await awaitConsumers(brokers.legacy, ledgerDir);
-  const fleet = startFleet({
-    devices: fleetOptions.devices,
-    dns: { server: dns.address, recordName: plan.dns.recordName },
-    brokers,
-    reconnectEveryMs: fleetOptions.reconnectEveryMs,
-    telemetryIntervalMs: fleetOptions.telemetryIntervalMs,
-    ledgerDir,
-  });
-  const exporter = await startMetricsExporter({ aws, brokers, fleet: () => fleet.counters() });
+    const ecsAgent = await startEcsAgent({ aws, cluster: resources.cluster, home: config.home });
+    started.push(() => ecsAgent.stop());
+    const dns = await startDnsServer({
+      recordName: plan.dns.recordName,
+      route53: { aws, hostedZoneId: resources.hostedZoneId },
+    });
+    started.push(() => dns.stop());
 
-  return {
-    fleet,
-    ecsAgent,
-    ledgerDir,
-    stop: async () => {
-      await fleet.stop(30_000);
-      await ecsAgent.stop();
-      await exporter.stop();
-      await dns.stop();
-      await resources.stop();
-    },
-  };
-}
+    const brokers = sandboxBrokerTargets(config);
+    await awaitConsumers(brokers.legacy, ledgerDir);
+    const fleet = startFleet({
+      devices: fleetOptions.devices,
+      dns: { server: dns.address, recordName: plan.dns.recordName },
+      brokers,
+      reconnectEveryMs: fleetOptions.reconnectEveryMs,
+      telemetryIntervalMs: fleetOptions.telemetryIntervalMs,
+      ledgerDir,
+    });
+    started.push(() => fleet.stop(30_000));
+    const exporter = await startMetricsExporter({ aws, brokers, fleet: () => fleet.counters() });
 
-/** The addresses a person needs to follow the demo. */
-export function demoAddresses(config: SandboxConfig): { temporalUi: string } {
-  return { temporalUi: sandboxEndpoints(config).temporalUiUrl };
+    return {
+      fleet,
+      ecsAgent,
+      ledgerDir,
+      // Backends stop before devices: they wait for the acks of commands they sent.
+      stop: async () => {
+        await exporter.stop();
+        await ecsAgent.stop();
+        await fleet.stop(30_000);
+        await dns.stop();
+        await resources.stop();
+      },
+    };
+  } catch (err) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
 }

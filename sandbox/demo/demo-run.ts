@@ -11,10 +11,13 @@ import {
   TASK_QUEUE,
 } from '../../workflows/api';
 import { loadSandboxConfig, type SandboxConfig, sandboxEndpoints } from '../config';
+import { SandboxError } from '../errors';
 import { reconcileLedger, type LedgerReport } from '../dataplane';
 import { sleep } from '../health';
+import { resetBrokers } from '../broker-reset';
 import { sandboxUp } from '../stack';
 import { ChaosMonkey } from './demo-chaos';
+import { claimDemo } from './demo-lock';
 import { type DemoDataplane, startDemoDataplane } from './demo-dataplane';
 import { loadDemoPlan } from './demo-plan';
 import { progressLine } from './demo-progress';
@@ -46,10 +49,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const config = loadSandboxConfig();
   const startedAtMs = Date.now();
   await sandboxUp(config);
+  const release = claimDemo(config);
+  try {
+    return await rehearse(config, options, startedAtMs);
+  } finally {
+    release();
+  }
+}
+
+async function rehearse(
+  config: SandboxConfig,
+  options: DemoOptions,
+  startedAtMs: number,
+): Promise<DemoSummary> {
+  await resetBrokers(config);
   const plan = loadDemoPlan(config);
   const say = options.progress;
 
-  say(`sandbox up; starting ${options.devices} devices and the data plane`);
+  say(`sandbox up, brokers reset; starting ${options.devices} devices and the data plane`);
   const dataplane = await startDemoDataplane(config, plan, {
     devices: options.devices,
     reconnectEveryMs: 15_000,
@@ -203,9 +220,11 @@ async function startWorker(
 }
 
 /** Ctrl-C during the demo: the migration was terminated and everything the demo started stopped. */
-export class DemoInterrupted extends Error {
+export class DemoInterrupted extends SandboxError {
   constructor() {
-    super('demo interrupted: the migration was terminated and the data plane stopped');
-    this.name = 'CliError';
+    super(
+      'DemoInterrupted',
+      'demo interrupted: the migration was terminated and the data plane stopped',
+    );
   }
 }

@@ -68,10 +68,12 @@ export function buildDemoSummary(input: {
   };
 }
 
-/** True when the demo did what it promises: completed, and nothing lost either way. */
+/** True when the demo did what it promises: completed, messages counted, none lost. */
 export function demoSucceeded(summary: DemoSummary): boolean {
   const { telemetry, commands } = summary.messages;
-  return summary.outcome === 'Succeeded' && telemetry.lost === 0 && commands.lost === 0;
+  // An empty ledger proves nothing: a run that counted no message has not shown zero loss.
+  const counted = telemetry.sent > 0 && commands.sent > 0;
+  return summary.outcome === 'Succeeded' && counted && telemetry.lost === 0 && commands.lost === 0;
 }
 
 /** The summary for a person, a few lines. */
