@@ -70,11 +70,15 @@ export class UpstreamConnection {
       log,
     );
     this.client.handleMessage = (packet, callback) => this.handle(packet, callback);
-    // Subscribe on every connect, even when the session is present: after a broker restart
-    // (the sandbox demo's chaos) resumed sessions were seen to stop receiving shared
-    // subscriptions. A repeated SUBSCRIBE is idempotent and costs one packet per reconnect.
-    this.client.on('connect', () => {
-      if (this.accepting) void this.subscribe();
+    // A new session needs its subscriptions. A resumed one does too, after a Mosquitto 2.0
+    // restart: it restores the session without its shared subscriptions, and a repeated
+    // SUBSCRIBE does not revive them, so the filters are unsubscribed and subscribed again.
+    // LIMITATION: a message published between the two, while no other instance is in the
+    // shared group, matches no subscription and is dropped by the broker.
+    this.client.on('connect', (connack) => {
+      if (!this.accepting) return;
+      if (!connack.sessionPresent) void this.subscribe();
+      else void this.resubscribe();
     });
     // Acks of the lost connection cannot be sent on the next one: the broker redelivers those
     // messages (with DUP set) in the resumed session and they are forwarded again.
@@ -92,6 +96,15 @@ export class UpstreamConnection {
   /** Stops taking messages: later ones are left unacked for the broker to redeliver. */
   stopAccepting(): void {
     this.accepting = false;
+  }
+
+  private async resubscribe(): Promise<void> {
+    try {
+      await this.client.unsubscribeAsync(this.spec.filters);
+    } catch (err) {
+      this.log.warn({ side: 'upstream', err: (err as Error).message }, 'unsubscribe failed');
+    }
+    await this.subscribe();
   }
 
   private async subscribe(): Promise<void> {

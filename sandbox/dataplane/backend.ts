@@ -106,11 +106,16 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
   const sharedTelemetry = TOPICS.sharedTelemetry(options.group ?? 'backend');
   const topics = [sharedTelemetry, TOPICS.acksFor(instanceId)];
   await client.subscribeAsync(topics, { qos: 1 });
-  // Subscribe again on every reconnect, session present or not: after the IoT Core stand-in
-  // restarted (the demo's chaos), resumed sessions stopped receiving their shared telemetry.
-  // Subscribing again is idempotent and costs one packet per reconnect.
-  client.on('connect', () => {
-    if (!draining) client.subscribe(topics, { qos: 1 }, () => undefined);
+  // Mosquitto 2.0 restores a persistent session after a restart (the demo's chaos restarts the
+  // IoT Core stand-in) without its shared subscriptions, and a repeated SUBSCRIBE does not
+  // revive them; unsubscribing first does.
+  // LIMITATION: telemetry published between that UNSUBSCRIBE and SUBSCRIBE, while no other
+  // member is in the group, matches no subscription and is dropped by the broker.
+  client.on('connect', (connack) => {
+    if (draining || !connack.sessionPresent) return;
+    client.unsubscribe(sharedTelemetry, () =>
+      client.subscribe(topics, { qos: 1 }, () => undefined),
+    );
   });
   const resendTimer = setInterval(() => tracker.resendOverdue(), 500);
   dataplaneLog.info({ instanceId, broker: options.brokerUrl }, 'backend started');
