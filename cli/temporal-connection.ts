@@ -2,12 +2,18 @@ import { Client, Connection, NamespaceNotFoundError } from '@temporalio/client';
 import { type Command } from 'commander';
 import { z } from 'zod';
 
+import { loadSandboxConfig, sandboxEndpoints } from '../sandbox';
 import { DEFAULT_NAMESPACE } from '../workflows/api';
 import { CliError } from './failure';
 import { operatorErrors } from './operator-errors';
 
 /** Where the Temporal frontend is, unless a flag or TEMPORAL_ADDRESS says otherwise. */
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/** The local sandbox's Temporal, which follows FLEETSHIFT_PORT_OFFSET like the rest of it. */
+function sandboxTemporalAddress(env: NodeJS.ProcessEnv): string {
+  return sandboxEndpoints(loadSandboxConfig(env)).temporalAddress;
+}
 
 /** How long to wait for the frontend before saying it is unreachable. */
 const CONNECT_TIMEOUT = '5 seconds';
@@ -35,7 +41,7 @@ export function withTemporalFlags(command: Command): Command {
   return command
     .option(
       '--address <host:port>',
-      `Temporal frontend (env TEMPORAL_ADDRESS, default ${DEFAULT_TEMPORAL_ADDRESS})`,
+      `Temporal frontend (env TEMPORAL_ADDRESS, default the sandbox's, ${DEFAULT_TEMPORAL_ADDRESS})`,
     )
     .option(
       '--namespace <name>',
@@ -52,7 +58,7 @@ export function resolveTemporalTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): TemporalTarget {
   const candidate = {
-    address: flags.address ?? nonEmpty(env.TEMPORAL_ADDRESS) ?? DEFAULT_TEMPORAL_ADDRESS,
+    address: flags.address ?? nonEmpty(env.TEMPORAL_ADDRESS) ?? sandboxTemporalAddress(env),
     namespace: flags.namespace ?? nonEmpty(env.TEMPORAL_NAMESPACE) ?? DEFAULT_NAMESPACE,
   };
   const parsed = targetSchema.safeParse(candidate);

@@ -6,8 +6,8 @@ const seconds = z.number().int().min(0);
 const positiveCount = z.number().int().min(1);
 const percent = z.number().int().min(0).max(100);
 
-const brokersSchema = z.object({
-  legacy: z.object({ url: z.string().default('mqtt://127.0.0.1:1883') }).prefault({}),
+const brokersSchema = z.strictObject({
+  legacy: z.strictObject({ url: z.string().default('mqtt://127.0.0.1:1883') }).prefault({}),
   iotCore: z
     .object({
       url: z.string().default('mqtts://127.0.0.1:8883'),
@@ -19,7 +19,7 @@ const brokersSchema = z.object({
     .prefault({}),
 });
 
-const awsSchema = z.object({
+const awsSchema = z.strictObject({
   region: z.string().min(1).default('us-east-1'),
   /** Set for an emulator such as moto; static credentials below are then used. */
   endpoint: z.url().optional(),
@@ -27,12 +27,12 @@ const awsSchema = z.object({
   secretAccessKey: z.string().default('sandbox'),
 });
 
-const bridgeDirectionSchema = z.object({
+const bridgeDirectionSchema = z.strictObject({
   service: z.string().min(1),
   instances: positiveCount.default(1),
 });
 
-const bridgeSchema = z.object({
+const bridgeSchema = z.strictObject({
   cluster: z.string().min(1).default('fleetshift'),
   deviceToBackend: bridgeDirectionSchema.prefault({ service: 'bridge-device-to-backend' }),
   backendToDevice: bridgeDirectionSchema.prefault({ service: 'bridge-backend-to-device' }),
@@ -42,7 +42,7 @@ const bridgeSchema = z.object({
   maxInstances: positiveCount.default(100),
 });
 
-const serviceSchema = z.object({
+const serviceSchema = z.strictObject({
   name: z.string().min(1),
   legacyService: z.string().min(1),
   migratedService: z.string().min(1),
@@ -53,19 +53,19 @@ const serviceSchema = z.object({
   verifySeconds: seconds.default(0),
 });
 
-const backendsSchema = z.object({
+const backendsSchema = z.strictObject({
   cluster: z.string().min(1).default('fleetshift'),
   /** Services migrated at the same time. */
   maxParallelServices: positiveCount.default(4),
   services: z.array(serviceSchema).default([]),
 });
 
-const weightedRecordSchema = z.object({
+const weightedRecordSchema = z.strictObject({
   setIdentifier: z.string().min(1),
   target: z.string().min(1),
 });
 
-const rollbackSchema = z.object({
+const rollbackSchema = z.strictObject({
   /** Where a breach sends the weights: the last step that soaked clean, or zero percent. */
   to: z.enum(['last-healthy', 'zero']).default('last-healthy'),
   /** Largest drop of the IoT Core weight in one rollback step, so devices return gradually. */
@@ -74,7 +74,7 @@ const rollbackSchema = z.object({
   stepPauseSeconds: seconds.default(60),
 });
 
-const dnsSchema = z.object({
+const dnsSchema = z.strictObject({
   hostedZoneName: z.string().min(1).default('fleet.sandbox.'),
   recordName: z.string().min(1).default('mqtt.fleet.sandbox.'),
   recordType: z.enum(['CNAME', 'A', 'AAAA']).default('CNAME'),
@@ -95,7 +95,7 @@ const dnsSchema = z.object({
   rollback: rollbackSchema.prefault({}),
 });
 
-const metricStatSchema = z.object({
+const metricStatSchema = z.strictObject({
   namespace: z.string().min(1),
   metricName: z.string().min(1),
   dimensions: z.record(z.string(), z.string()).default({}),
@@ -115,7 +115,7 @@ const metricQuerySchema = z
     message: 'give exactly one of metric or expression',
   });
 
-const analysisMetricSchema = z.object({
+const analysisMetricSchema = z.strictObject({
   name: z.string().min(1),
   queries: z.array(metricQuerySchema).min(1),
   /** Which query's series is compared; defaults to the last query. */
@@ -142,7 +142,7 @@ const DEFAULT_METRICS = [
   },
 ];
 
-const analysisSchema = z.object({
+const analysisSchema = z.strictObject({
   intervalSeconds: z.number().int().min(1).default(60),
   /** Data looked at by each run: the last windowSeconds before it. */
   windowSeconds: z.number().int().min(60).default(300),
@@ -155,7 +155,7 @@ const analysisSchema = z.object({
   metrics: z.array(analysisMetricSchema).prefault(DEFAULT_METRICS),
 });
 
-const iotCoreReadinessSchema = z.object({
+const iotCoreReadinessSchema = z.strictObject({
   /** PEM file of the customer CA that signs device certificates; registered with IoT Core. */
   caCertificateFile: z.string().optional(),
   domainConfiguration: z
@@ -176,7 +176,7 @@ const iotCoreReadinessSchema = z.object({
     .optional(),
 });
 
-const canarySchema = z.object({
+const canarySchema = z.strictObject({
   /** Time a canary message may take through the bridge before preparation fails. */
   timeoutSeconds: z.number().int().min(1).default(15),
   deviceToBackendTopic: z.string().default('fleetshift/canary/device-to-backend'),
@@ -184,7 +184,7 @@ const canarySchema = z.object({
   enabled: z.boolean().default(true),
 });
 
-const cleanupSchema = z.object({
+const cleanupSchema = z.strictObject({
   /** The legacy broker must carry no traffic for this long before the bridge goes. */
   zeroTrafficWindowSeconds: z.number().int().min(0).default(900),
   /** Checks of the legacy traffic while waiting for the window. */

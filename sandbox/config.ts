@@ -21,6 +21,9 @@ export const DEFAULT_PORTS = {
 } as const;
 
 export type PortName = keyof typeof DEFAULT_PORTS;
+
+/** The largest offset that keeps every default port below the kernel's ephemeral range. */
+export const MAX_PORT_OFFSET = 32767 - Math.max(...Object.values(DEFAULT_PORTS));
 export type SandboxPorts = Record<PortName, number>;
 
 /** Where the sandbox keeps its state, logs and certificates, and which ports it uses. */
@@ -35,7 +38,14 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 const envSchema = z.object({
   FLEETSHIFT_HOME: z.string().min(1).optional(),
-  FLEETSHIFT_PORT_OFFSET: z.coerce.number().int().min(0).max(50000).default(0),
+  // Ports stay below 32768, where Linux starts picking the source ports of outgoing connections:
+  // a sandbox port in that range can be taken at random by any client on the machine.
+  FLEETSHIFT_PORT_OFFSET: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_PORT_OFFSET, `at most ${MAX_PORT_OFFSET}, so every port stays below 32768`)
+    .default(0),
   ...Object.fromEntries(
     Object.keys(DEFAULT_PORTS).map((name) => [envNameOf(name as PortName), port.optional()]),
   ),

@@ -8,9 +8,11 @@ import { Client, Connection } from '@temporalio/client';
 
 import { isRunning, loadSandboxConfig, PROJECT_ROOT, sandboxEndpoints } from '../../../sandbox';
 
-// This stack is the test's own: its own folder, and ports 10000 above the shared test stack's.
+// This stack is the test's own: its own folder, and ports 10000 below the shared test stack's
+// (the suite runs at offset 20000), which keeps them apart from it and from a developer's
+// sandbox at the default ports, and below the kernel's range for outgoing ports.
 const home = mkdtempSync(path.join(os.tmpdir(), 'fleetshift-cli-'));
-const offset = Number(process.env.FLEETSHIFT_PORT_OFFSET ?? 0) + 10000;
+const offset = Math.abs(Number(process.env.FLEETSHIFT_PORT_OFFSET ?? 20000) - 10000);
 const env = { ...process.env, FLEETSHIFT_HOME: home, FLEETSHIFT_PORT_OFFSET: String(offset) };
 const ownConfig = loadSandboxConfig(env);
 

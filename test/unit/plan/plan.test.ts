@@ -47,6 +47,16 @@ describe('parsePlan', () => {
     ]);
   });
 
+  it('refuses a misspelled key inside a section, naming its path', () => {
+    const result = parsePlan({ dns: { approvalSteps: [50] }, analysis: { intervalSecond: 5 } });
+    expect(result.ok).toBe(false);
+    const paths = result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(paths).toEqual([
+      expect.stringMatching(/^dns: .*approvalSteps/),
+      expect.stringMatching(/^analysis: .*intervalSecond/),
+    ]);
+  });
+
   it('reports cross-field problems with their paths', () => {
     const result = parsePlan({
       backends: {
