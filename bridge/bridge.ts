@@ -143,7 +143,11 @@ export async function startBridge(
     : undefined;
   reporter?.start();
   log.info(
-    { httpPort: http.port, upstream: upstreamBroker.url, downstream: downstreamBroker.url },
+    {
+      httpPort: http.port,
+      upstream: withoutCredentials(upstreamBroker.url),
+      downstream: withoutCredentials(downstreamBroker.url),
+    },
     'bridge started',
   );
 
@@ -168,10 +172,18 @@ export async function startBridge(
       await Promise.all(upstreams.map((u) => closeConnection(u.client)));
       await pool.close();
       await reporter?.stop();
-      await deadLetters.close();
+      // A store that never opened must not keep the process from exiting.
+      await deadLetters
+        .close()
+        .catch((err: Error) => log.error({ err: err.message }, 'dead-letter store did not close'));
       await http.close();
       log.info({ totals: metrics.totals }, 'bridge stopped');
       return drained;
     },
   };
+}
+
+/** A broker URL fit for a log line: user and password, if the URL carries them, are cut. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
 }

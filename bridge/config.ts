@@ -16,26 +16,26 @@ const mqttUrl = z
   .string()
   .regex(/^mqtts?:\/\/[^/\s]+:\d+$/, 'must look like mqtt://host:port or mqtts://host:port');
 
-const brokerSchema = z.object({
+const brokerSchema = z.strictObject({
   url: mqttUrl,
   /** 4 is MQTT 3.1.1, 5 is MQTT 5. */
   protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
   /** Client certificate and the CA that signed the broker's certificate, as PEM files. */
-  tls: z.object({ caFile: z.string(), certFile: z.string(), keyFile: z.string() }).optional(),
+  tls: z.strictObject({ caFile: z.string(), certFile: z.string(), keyFile: z.string() }).optional(),
   keepaliveSeconds: z.number().int().min(1).max(1200).default(30),
   /** How long the broker keeps the session (and queues messages) while we are away. */
   sessionExpirySeconds: z.number().int().min(0).default(3600),
   connectTimeoutSeconds: z.number().int().min(1).default(10),
 });
 
-const routeSchema = z.object({
+const routeSchema = z.strictObject({
   /** Topic filter on the upstream broker, for example `dev/#`. */
   filter: z.string().refine(isValidFilter, 'is not a valid MQTT topic filter'),
   /** Optional prefix rewrite applied to each topic before publishing downstream. */
-  rewrite: z.object({ from: z.string().min(1), to: z.string().min(1) }).optional(),
+  rewrite: z.strictObject({ from: z.string().min(1), to: z.string().min(1) }).optional(),
 });
 
-const s3Schema = z.object({
+const s3Schema = z.strictObject({
   kind: z.literal('s3'),
   bucket: z.string().min(3),
   prefix: z.string().default('dead-letter/'),
@@ -46,13 +46,13 @@ const s3Schema = z.object({
   secretAccessKey: z.string().default('sandbox'),
 });
 
-const fileSchema = z.object({
+const fileSchema = z.strictObject({
   kind: z.literal('file'),
   /** Append-only JSON-lines file; relative paths are resolved from the config file. */
   path: z.string().min(1),
 });
 
-const cloudWatchSchema = z.object({
+const cloudWatchSchema = z.strictObject({
   region: z.string().default('us-east-1'),
   endpoint: z.string().url().optional(),
   accessKeyId: z.string().default('sandbox'),
@@ -61,7 +61,7 @@ const cloudWatchSchema = z.object({
   namespace: z.string().default('fleetshift/Bridge'),
 });
 
-const schema = z.object({
+const schema = z.strictObject({
   /** Names this bridge deployment; it is the hop marker and the client id prefix. */
   bridgeId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32'),
   /** Unique per instance and stable across its restarts, so its persistent session resumes. */
@@ -74,11 +74,13 @@ const schema = z.object({
   iotCore: brokerSchema,
   /** Shared-subscription group joined upstream, e.g. the legacy backends' group. */
   sharedGroup: z.string().regex(/^[^/+#$]+$/, 'must not contain / + # or $'),
-  routes: z.object({
+  routes: z.strictObject({
     'device-to-backend': z.array(routeSchema).default([]),
     'backend-to-device': z.array(routeSchema).default([]),
   }),
-  upstream: z.object({ connections: z.number().int().min(1).max(64).default(1) }).prefault({}),
+  upstream: z
+    .strictObject({ connections: z.number().int().min(1).max(64).default(1) })
+    .prefault({}),
   downstream: z
     .object({
       connections: z.number().int().min(1).max(256).default(4),

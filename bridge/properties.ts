@@ -49,7 +49,10 @@ export function mapProperties(
     out.payloadFormatIndicator = inbound.payloadFormatIndicator;
   }
   if (inbound?.messageExpiryInterval !== undefined) {
-    const remaining = inbound.messageExpiryInterval - Math.ceil(Math.max(0, elapsedMs) / 1000);
+    // Rounded to the nearest second: rounding up would cost a fresh message a whole second
+    // (and expire every 1 s message on arrival), rounding down would never charge short stays.
+    const spentSeconds = Math.round(Math.max(0, elapsedMs) / 1000);
+    const remaining = inbound.messageExpiryInterval - spentSeconds;
     if (remaining <= 0) return { kind: 'expired' };
     out.messageExpiryInterval = remaining;
   }

@@ -40,7 +40,7 @@ describe('mapProperties', () => {
   };
 
   it('carries over the message properties and drops the connection-scoped ones', () => {
-    const mapping = mapProperties(inbound, 10, undefined);
+    const mapping = mapProperties(inbound, 1200, undefined);
     expect(mapping).toEqual({
       kind: 'forward',
       properties: {
@@ -54,14 +54,16 @@ describe('mapProperties', () => {
     });
   });
 
-  it('reduces the expiry by the whole seconds spent, rounded up', () => {
+  it('reduces the expiry by the seconds spent, rounded to the nearest second', () => {
     const expiry = (ms: number): unknown => {
       const m = mapProperties({ messageExpiryInterval: 60 }, ms, undefined);
       return m.kind === 'forward' ? m.properties?.messageExpiryInterval : m.kind;
     };
     expect(expiry(0)).toBe(60);
-    expect(expiry(1)).toBe(59);
+    expect(expiry(1)).toBe(60);
+    expect(expiry(600)).toBe(59);
     expect(expiry(2500)).toBe(57);
+    expect(expiry(59_400)).toBe(1);
     expect(expiry(60_000)).toBe('expired');
   });
 
