@@ -49,6 +49,8 @@ export function mapProperties(
     out.payloadFormatIndicator = inbound.payloadFormatIndicator;
   }
   if (inbound?.messageExpiryInterval !== undefined) {
+    // LIMITATION: the expiry is reduced once, when the message arrives; time it then waits in
+    // the bridge for a downstream slot (rate limit, in-flight window) is not deducted.
     // Rounded to the nearest second: rounding up would cost a fresh message a whole second
     // (and expire every 1 s message on arrival), rounding down would never charge short stays.
     const spentSeconds = Math.round(Math.max(0, elapsedMs) / 1000);
@@ -59,7 +61,11 @@ export function mapProperties(
   return { kind: 'forward', properties: Object.keys(out).length > 0 ? out : undefined };
 }
 
-/** Whether an inbound message carries this bridge's hop marker (it was forwarded once already). */
+/**
+ * Whether an inbound message carries this bridge's hop marker (it was forwarded once already).
+ * LIMITATION: a client that copies a request's user properties into its reply copies the marker
+ * too, and the reply is then skipped as a loop (counted as skipped, not dead-lettered).
+ */
 export function carriesHop(properties: PublishProperties | undefined, hop: string): boolean {
   const value = properties?.userProperties?.[HOP_PROPERTY];
   if (value === undefined) return false;

@@ -26,6 +26,9 @@ export class DownstreamRefusal extends Error {
  * packets, sending them again (DUP set) after a reconnect, as the session resumes.
  * LIMITATION: it writes to the MQTT.js client's stream and reads its 'packetreceive' events,
  * so an MQTT.js upgrade must keep those two; the integration tests exercise both.
+ * LIMITATION: the whole packet is not checked against the broker's maximum packet size: a
+ * payload within IoT Core's 128 KiB with large user properties can exceed it, and the broker
+ * then drops the connection on every resend, holding up the acks behind it.
  */
 export class PublishLane implements PoolConnection {
   private readonly unacked = new Map<number, Unacked>();

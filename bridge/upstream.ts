@@ -56,6 +56,8 @@ export class UpstreamConnection {
     private readonly log: Logger,
     private readonly now: () => number,
   ) {
+    // LIMITATION: nothing bounds the memory of messages held while the downstream stalls but
+    // this receive maximum (65,535 per upstream connection); large payloads can use gigabytes.
     const props = spec.broker.protocolVersion === 5 ? { receiveMaximum: 65535 } : undefined;
     this.client = openConnection(
       {
