@@ -1,36 +1,34 @@
 import { type MigrationStatus } from '../../workflows/api';
-import { type SandboxConfig } from '../config';
-import { type IotCoreOutageHandle, startIotCoreOutage } from '../dataplane';
+import { type DeviceGateway } from './device-gateway';
 
 /** Where the chaos run stands. */
 export type ChaosStage = 'Waiting' | 'Outage' | 'Recovered';
 
 /**
  * The demo's `--chaos`: once the devices phase soaks at `fromPercent` or more, the IoT Core
- * stand-in goes down; when the workflow has rolled back by itself and waits for an operator,
- * the stand-in comes back, and after the analysis window has passed (so old failures no longer
- * count) the caller may resume.
+ * endpoint starts refusing devices (their connections drop, new ones are refused); when the
+ * workflow has rolled back by itself and waits for an operator, the endpoint recovers, and after
+ * the analysis window has passed (so old failures no longer count) the caller may resume.
  */
 export class ChaosMonkey {
   private stage: ChaosStage = 'Waiting';
-  private outage?: IotCoreOutageHandle;
   private recoveredAtMs = 0;
 
   constructor(
-    private readonly config: SandboxConfig,
+    private readonly gateway: DeviceGateway,
     private readonly fromPercent: number,
     private readonly windowSeconds: number,
   ) {}
 
   /** Advances on each status poll; returns true when it is time to send `resume`. */
-  async observe(status: MigrationStatus): Promise<boolean> {
+  observe(status: MigrationStatus): boolean {
     if (this.stage === 'Waiting' && this.shouldStart(status)) {
-      this.outage = await startIotCoreOutage(this.config);
+      this.gateway.refuse();
       this.stage = 'Outage';
       return false;
     }
     if (this.stage === 'Outage' && status.state === 'WaitingForOperator') {
-      await this.outage?.stop();
+      this.gateway.accept();
       this.stage = 'Recovered';
       this.recoveredAtMs = Date.now();
       return false;
@@ -43,8 +41,8 @@ export class ChaosMonkey {
   }
 
   /** Ends an outage still under way, so the sandbox is left whole. */
-  async end(): Promise<void> {
-    if (this.stage === 'Outage') await this.outage?.stop();
+  end(): void {
+    if (this.stage === 'Outage') this.gateway.accept();
   }
 
   private shouldStart(status: MigrationStatus): boolean {

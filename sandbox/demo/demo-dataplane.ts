@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 
 import { type MigrationPlan } from '../../plan';
-import { type SandboxConfig } from '../config';
+import { LOOPBACK, type SandboxConfig } from '../config';
 import {
   backendServiceDescription,
   createSandboxResources,
@@ -20,6 +20,7 @@ import {
 } from '../dataplane';
 import { writeDemoBridgeConfigs } from './bridge-configs';
 import { awaitConsumers } from './consumer-probe';
+import { type DeviceGateway, startDeviceGateway } from './device-gateway';
 
 /** How the demo's fleet behaves. */
 export interface DemoFleetOptions {
@@ -33,6 +34,8 @@ export interface DemoFleetOptions {
 export interface DemoDataplane {
   fleet: FleetHandle;
   ecsAgent: EcsAgentHandle;
+  /** Where devices reach the IoT Core stand-in; the chaos fails it. */
+  gateway: DeviceGateway;
   ledgerDir: string;
   /** Stops the fleet (draining its telemetry), then every instance, DNS and the exporter. */
   stop(): Promise<void>;
@@ -96,11 +99,17 @@ export async function startDemoDataplane(
     started.push(() => dns.stop());
 
     const brokers = sandboxBrokerTargets(config);
+    const gateway = await startDeviceGateway(config.ports.iotCoreMqtts);
+    started.push(() => gateway.stop());
+    const iotCoreForDevices = {
+      ...brokers['iot-core'],
+      url: `mqtts://${LOOPBACK}:${gateway.port}`,
+    };
     await awaitConsumers(brokers.legacy, ledgerDir);
     const fleet = startFleet({
       devices: fleetOptions.devices,
       dns: { server: dns.address, recordName: plan.dns.recordName },
-      brokers,
+      brokers: { legacy: brokers.legacy, 'iot-core': iotCoreForDevices },
       reconnectEveryMs: fleetOptions.reconnectEveryMs,
       telemetryIntervalMs: fleetOptions.telemetryIntervalMs,
       ledgerDir,
@@ -111,12 +120,14 @@ export async function startDemoDataplane(
     return {
       fleet,
       ecsAgent,
+      gateway,
       ledgerDir,
       // Backends stop before devices: they wait for the acks of commands they sent.
       stop: async () => {
         await exporter.stop();
         await ecsAgent.stop();
         await fleet.stop(30_000);
+        await gateway.stop();
         await dns.stop();
         await resources.stop();
       },

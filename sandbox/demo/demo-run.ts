@@ -75,7 +75,7 @@ async function rehearse(
   const { address, stopWorker } = await startWorker(config);
   const connection = await Connection.connect({ address });
   const chaos = options.chaos
-    ? new ChaosMonkey(config, CHAOS_FROM_PERCENT, plan.analysis.windowSeconds)
+    ? new ChaosMonkey(dataplane.gateway, CHAOS_FROM_PERCENT, plan.analysis.windowSeconds)
     : undefined;
 
   try {
@@ -109,7 +109,7 @@ async function rehearse(
       temporalUi: `${sandboxEndpoints(config).temporalUiUrl}/namespaces/default/workflows/${workflowId}`,
     });
   } finally {
-    await chaos?.end();
+    chaos?.end();
     await dataplane.stop();
     await connection.close();
     await stopWorker();
@@ -162,7 +162,7 @@ async function drive(
       });
       say(`approved gate ${gate} as demo`);
     }
-    if (chaos && (await chaos.observe(status))) {
+    if (chaos?.observe(status)) {
       await handle.signal(resumeSignal, { by: 'demo', reason: 'IoT Core stand-in recovered' });
       say('resumed after the automatic rollback: the IoT Core stand-in is back');
     }

@@ -3,6 +3,8 @@ export type { DemoBridgeConfigs } from './bridge-configs';
 export { ChaosMonkey } from './demo-chaos';
 export type { ChaosStage } from './demo-chaos';
 export { startDemoDataplane } from './demo-dataplane';
+export { startDeviceGateway } from './device-gateway';
+export type { DeviceGateway } from './device-gateway';
 export type { DemoDataplane, DemoFleetOptions } from './demo-dataplane';
 export { DEMO_PLAN_FILE, loadDemoPlan } from './demo-plan';
 export { progressLine } from './demo-progress';
