@@ -78,7 +78,9 @@ export class SimulatedDevice {
     this.quiet = true;
     clearTimeout(this.telemetryTimer);
     clearInterval(this.telemetryTimer);
-    clearTimeout(this.reconnectTimer);
+    // A device between connections keeps its pending retry: left offline, it would never get
+    // the commands still owed to it, and the ledger would count them lost.
+    if (this.client?.connected) clearTimeout(this.reconnectTimer);
   }
 
   /** Waits up to `drainMs` for unacknowledged telemetry, then disconnects. */

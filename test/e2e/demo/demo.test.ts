@@ -45,4 +45,20 @@ describe('fleetshift demo', () => {
     expect(stderr).toMatch(/approved gate dns-50 as demo/);
     expect(stderr).toMatch(/approved gate dns-100 as demo/);
   }, 600_000);
+
+  it('rolls back by itself when IoT Core fails mid-way, then completes with no message lost', async () => {
+    const { code, summary, stderr } = await runDemo(['--devices', '200', '--chaos']);
+
+    expect({ outcome: summary.outcome, code }).toEqual({ outcome: 'Succeeded', code: 0 });
+    expect(summary.rollbacks.length).toBeGreaterThanOrEqual(1);
+    const [rollback] = summary.rollbacks;
+    expect(rollback.metric).toBe('iot-connect-success-ratio');
+    expect(rollback.step).toBeGreaterThanOrEqual(25);
+    expect(rollback.value).not.toBeNull();
+    expect(rollback.value as number).toBeLessThan(rollback.threshold);
+    expect(stderr).toMatch(/resumed after the automatic rollback/);
+    expect(summary.devices.onLegacy).toBe(0);
+    expect(summary.messages.telemetry.lost).toBe(0);
+    expect(summary.messages.commands.lost).toBe(0);
+  }, 900_000);
 });
