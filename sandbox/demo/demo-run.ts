@@ -97,7 +97,7 @@ async function rehearse(
       signal: options.signal,
       interrupted,
     });
-    const ledger = await settle(dataplane, say);
+    const ledger = await settle(dataplane, say, options.signal);
     const fleet = dataplane.fleet.snapshot();
     return buildDemoSummary({
       workflowId,
@@ -182,12 +182,13 @@ function undeliveredSoFar(dataplane: DemoDataplane): number {
 async function settle(
   dataplane: DemoDataplane,
   say: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<LedgerReport> {
   dataplane.fleet.quiesce();
   say('migration ended; waiting for in-flight messages to land');
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let report = reconcileLedger(dataplane.ledgerDir);
-  while (Date.now() < deadline && lostIn(report) > 0) {
+  while (Date.now() < deadline && lostIn(report) > 0 && !signal?.aborted) {
     await sleep(1000);
     report = reconcileLedger(dataplane.ledgerDir);
   }
