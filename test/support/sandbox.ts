@@ -35,3 +35,17 @@ export function iotCoreTls(clientName = 'test-client'): { ca: Buffer; cert: Buff
 export function timeSkippingServer(): { type: 'existing-path'; path: string } {
   return { type: 'existing-path', path: TOOLS.temporalTestServer.file };
 }
+
+/** Options for an AWS SDK client aimed at the test stack's moto, with static credentials (the
+ * SDK's default chain may ask the instance metadata address, which tests must never reach). */
+export function emulatorOptions(): {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
+  return {
+    endpoint: testEndpoints().awsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  };
+}

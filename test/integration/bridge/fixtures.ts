@@ -12,7 +12,7 @@ import {
   startBridge,
 } from '../../../bridge';
 import { type TestBroker, type TestIotCoreBroker } from '../../support/brokers';
-import { connectRecording, type RecordingClient } from '../../support/mqtt-clients';
+import { connectRecording, eventually, type RecordingClient } from '../../support/mqtt-clients';
 
 /** A bridge config between two test brokers; `overrides` replace top-level fields. */
 export function bridgeConfigInput(
@@ -77,18 +77,8 @@ export function legacyClient(
   return connectRecording(legacy.url, { protocolVersion, ...(clientId ? { clientId } : {}) });
 }
 
-/** Polls until `condition` holds. */
-export async function waitFor(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls until `condition` holds: the suite's one helper, under the name these tests use. */
+export const waitFor = eventually;
 
 /** Waits a fixed time, to show that something does NOT happen. */
 export function settle(ms = 500): Promise<void> {

@@ -14,23 +14,10 @@ import {
   type TestIotCoreBroker,
 } from '../../support/brokers';
 import { type RecordingClient } from '../../support/mqtt-clients';
-import { testEndpoints } from '../../support/sandbox';
+import { emulatorOptions, testEndpoints } from '../../support/sandbox';
 import { bridgeConfigInput, iotClient, legacyClient, runBridge, waitFor } from './fixtures';
 
 jest.setTimeout(30_000);
-
-/** moto with static credentials, never the SDK's default chain. */
-function emulator(): {
-  endpoint: string;
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-} {
-  return {
-    endpoint: testEndpoints().awsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  };
-}
 
 describe('bridge health, metrics, CloudWatch and the S3 dead-letter store', () => {
   const suffix = `${Date.now()}-${Math.random().toString(16).slice(2, 6)}`;
@@ -45,7 +32,7 @@ describe('bridge health, metrics, CloudWatch and the S3 dead-letter store', () =
   beforeAll(async () => {
     legacy = await startLegacyBroker();
     iot = await startIotCoreBroker();
-    await new S3Client({ ...emulator(), forcePathStyle: true }).send(
+    await new S3Client({ ...emulatorOptions(), forcePathStyle: true }).send(
       new CreateBucketCommand({ Bucket: bucket }),
     );
     bridge = await runBridge(
@@ -99,7 +86,7 @@ describe('bridge health, metrics, CloudWatch and the S3 dead-letter store', () =
       'fleetshift_bridge_forward_latency_seconds_count{direction="device-to-backend"} 5',
     );
 
-    const s3 = new S3Client({ ...emulator(), forcePathStyle: true });
+    const s3 = new S3Client({ ...emulatorOptions(), forcePathStyle: true });
     const listed = await s3.send(
       new ListObjectsV2Command({
         Bucket: bucket,
@@ -113,7 +100,7 @@ describe('bridge health, metrics, CloudWatch and the S3 dead-letter store', () =
     const record = JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('{}')));
     expect(record).toMatchObject({ topic: 'dev/o/big', reason: 'payload-too-large', qos: 1 });
 
-    const cloudWatch = new CloudWatchClient(emulator());
+    const cloudWatch = new CloudWatchClient(emulatorOptions());
     // GetMetricStatistics: moto's GetMetricData was seen summing same-named metrics across
     // namespaces, which would mix in other test runs.
     const sum = async (name: string): Promise<number> => {

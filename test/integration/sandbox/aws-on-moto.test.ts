@@ -18,20 +18,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 
-import { testEndpoints } from '../../support/sandbox';
-
-/** Clients aimed at moto with static credentials: never the default chain and its metadata lookups. */
-function emulatorOptions(): {
-  endpoint: string;
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-} {
-  return {
-    endpoint: testEndpoints().awsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  };
-}
+import { emulatorOptions } from '../../support/sandbox';
 
 const unique = (): string => `${Date.now()}-${Math.random().toString(16).slice(2, 6)}`;
 
