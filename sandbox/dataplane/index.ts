@@ -14,8 +14,6 @@ export { startFleet } from './fleet';
 export type { FleetHandle, FleetOptions, FleetSnapshot } from './fleet';
 export { classifyConnectFailure, emptyFleetCounters } from './fleet-counters';
 export type { BrokerName, ConnectOutcome, FleetCounters } from './fleet-counters';
-export { startIotCoreOutage } from './iot-core-outage';
-export type { IotCoreOutageHandle } from './iot-core-outage';
 export { openLedger, reconcileLedger } from './ledger';
 export type { Direction, DirectionReport, LedgerReport, LedgerWriter } from './ledger';
 export { TOPICS } from './messages';
