@@ -1,5 +1,5 @@
 // Rules that span fields: zod checks each field, these check that the fields agree.
-import { type MigrationPlan } from './schema';
+import { type MetricParts, type ServiceParts, type ValidParts, validParts } from './valid-parts';
 
 /** One thing wrong with a plan, at a path such as `dns.stepsPercent.2`. */
 export interface PlanProblem {
@@ -7,67 +7,87 @@ export interface PlanProblem {
   message: string;
 }
 
-/** Every cross-field problem of an otherwise well-typed plan. */
-export function crossFieldProblems(plan: MigrationPlan): PlanProblem[] {
-  return [...dnsProblems(plan), ...serviceProblems(plan), ...analysisProblems(plan)];
+/**
+ * Every cross-field problem of a plan as typed (valid or not): each rule runs on the parts it
+ * reads wherever those parts are valid on their own, so schema problems elsewhere hide nothing.
+ */
+export function crossFieldProblems(raw: unknown): PlanProblem[] {
+  const parts = validParts(raw);
+  return [
+    ...dnsProblems(parts),
+    ...parts.services.flatMap((service, i) => serviceProblems(parts.services, service, i)),
+    ...parts.metrics.flatMap(metricProblems),
+    ...cleanupProblems(parts),
+  ];
 }
 
-function dnsProblems(plan: MigrationPlan): PlanProblem[] {
+function dnsProblems({ steps, gates, records }: ValidParts): PlanProblem[] {
   const problems: PlanProblem[] = [];
-  const steps = plan.dns.stepsPercent;
-  steps.forEach((step, i) => {
-    if (step === 0) problems.push({ path: `dns.stepsPercent.${i}`, message: 'must be above 0' });
-    if (i > 0 && step <= steps[i - 1]) {
-      problems.push({ path: `dns.stepsPercent.${i}`, message: 'steps must rise strictly' });
+  const percents = steps?.stepsPercent ?? [];
+  percents.forEach((step, i) => {
+    const at = `dns.stepsPercent.${i}`;
+    if (step === 0) problems.push({ path: at, message: 'must be above 0' });
+    if (i > 0 && step <= percents[i - 1]) {
+      problems.push({ path: at, message: 'steps must rise strictly' });
     }
   });
-  if (steps.length > 0 && steps[steps.length - 1] !== 100) {
+  if (percents.length > 0 && percents[percents.length - 1] !== 100) {
     problems.push({ path: 'dns.stepsPercent', message: 'the last step must be 100' });
   }
-  plan.dns.approvalStepsPercent.forEach((gate, i) => {
-    if (!steps.includes(gate)) {
+  gates?.approvalStepsPercent.forEach((gate, i) => {
+    if (!gates.stepsPercent.includes(gate)) {
       problems.push({
         path: `dns.approvalStepsPercent.${i}`,
         message: `${gate} is not one of dns.stepsPercent`,
       });
     }
   });
-  if (plan.dns.legacy.setIdentifier === plan.dns.iotCore.setIdentifier) {
+  if (records && records.legacy.setIdentifier === records.iotCore.setIdentifier) {
     problems.push({ path: 'dns.iotCore.setIdentifier', message: 'must differ from legacy' });
   }
   return problems;
 }
 
-function serviceProblems(plan: MigrationPlan): PlanProblem[] {
+function serviceProblems(all: ServiceParts[], service: ServiceParts, i: number): PlanProblem[] {
   const problems: PlanProblem[] = [];
-  const seen = new Set<string>();
-  plan.backends.services.forEach((service, i) => {
-    const at = `backends.services.${i}`;
-    if (seen.has(service.name)) problems.push({ path: `${at}.name`, message: 'duplicate name' });
-    seen.add(service.name);
-    if (service.batchSize > service.instances) {
-      problems.push({ path: `${at}.batchSize`, message: 'must not exceed instances' });
-    }
-    if (service.legacyService === service.migratedService) {
-      problems.push({ path: `${at}.migratedService`, message: 'must differ from legacyService' });
-    }
-  });
+  const at = `backends.services.${i}`;
+  const name = service.name?.name;
+  if (name !== undefined && all.slice(0, i).some((other) => other.name?.name === name)) {
+    problems.push({ path: `${at}.name`, message: 'duplicate name' });
+  }
+  if (service.size && service.size.batchSize > service.size.instances) {
+    problems.push({ path: `${at}.batchSize`, message: 'must not exceed instances' });
+  }
+  if (service.pair && service.pair.legacyService === service.pair.migratedService) {
+    problems.push({ path: `${at}.migratedService`, message: 'must differ from legacyService' });
+  }
   return problems;
 }
 
-function analysisProblems(plan: MigrationPlan): PlanProblem[] {
+function metricProblems(metric: MetricParts, i: number): PlanProblem[] {
   const problems: PlanProblem[] = [];
-  plan.analysis.metrics.forEach((metric, i) => {
-    const ids = metric.queries.map((q) => q.id);
-    if (metric.returnId !== undefined && !ids.includes(metric.returnId)) {
-      problems.push({
-        path: `analysis.metrics.${i}.returnId`,
-        message: `no query has id ${metric.returnId}`,
-      });
-    }
-    if (new Set(ids).size !== ids.length) {
-      problems.push({ path: `analysis.metrics.${i}.queries`, message: 'query ids must be unique' });
-    }
-  });
+  const at = `analysis.metrics.${i}`;
+  const returnId = metric.returnId?.returnId;
+  const ids = metric.returnId?.queries.map((q) => q.id) ?? [];
+  if (returnId !== undefined && !ids.includes(returnId)) {
+    problems.push({ path: `${at}.returnId`, message: `no query has id ${returnId}` });
+  }
+  const queryIds = metric.queryIds?.queries.map((q) => q.id) ?? [];
+  if (new Set(queryIds).size !== queryIds.length) {
+    problems.push({ path: `${at}.queries`, message: 'query ids must be unique' });
+  }
   return problems;
+}
+
+function cleanupProblems({ decommission }: ValidParts): PlanProblem[] {
+  // Without a service to scale, decommissioning would be skipped without a word.
+  if (decommission?.decommissionLegacy && decommission.legacyBrokerService === undefined) {
+    return [
+      {
+        path: 'cleanup.legacyBrokerService',
+        message: 'required when cleanup.decommissionLegacy is true',
+      },
+    ];
+  }
+  return [];
 }

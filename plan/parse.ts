@@ -7,22 +7,20 @@ export type PlanParseResult =
   { ok: true; plan: MigrationPlan } | { ok: false; problems: PlanProblem[] };
 
 /**
- * Validates a plan: all schema problems at once, then (if the types hold) cross-field ones.
- * LIMITATION: cross-field problems (step order, gates that are not steps, duplicate services)
- * are reported only once the plan has no schema problems, so a badly broken plan may need two
- * rounds of fixes.
+ * Validates a plan in one round: every schema problem, then every cross-field problem among the
+ * parts that are valid on their own, so one run of `fleetshift plan check` lists them all.
  */
 export function parsePlan(raw: unknown): PlanParseResult {
   const parsed = migrationPlanSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      path: issue.path.length ? issue.path.join('.') : '(plan)',
-      message: issue.message,
-    }));
-    return { ok: false, problems };
-  }
-  const problems = crossFieldProblems(parsed.data);
-  return problems.length ? { ok: false, problems } : { ok: true, plan: parsed.data };
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        path: issue.path.length ? issue.path.join('.') : '(plan)',
+        message: issue.message,
+      }));
+  const problems = [...schemaProblems, ...crossFieldProblems(raw)];
+  if (!parsed.success || problems.length) return { ok: false, problems };
+  return { ok: true, plan: parsed.data };
 }
 
 /** One line per problem, as `fleetshift plan check` and the worker print them. */

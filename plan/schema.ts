@@ -42,7 +42,8 @@ const bridgeSchema = z.strictObject({
   maxInstances: positiveCount.default(100),
 });
 
-const serviceSchema = z.strictObject({
+/** One backend service and how it moves; cross-field rules read its fields too. */
+export const serviceSchema = z.strictObject({
   name: z.string().min(1),
   legacyService: z.string().min(1),
   migratedService: z.string().min(1),
@@ -74,7 +75,8 @@ const rollbackSchema = z.strictObject({
   stepPauseSeconds: seconds.default(60),
 });
 
-const dnsSchema = z.strictObject({
+/** The weighted records and the steps devices move in. */
+export const dnsSchema = z.strictObject({
   hostedZoneName: z.string().min(1).default('fleet.sandbox.'),
   recordName: z.string().min(1).default('mqtt.fleet.sandbox.'),
   recordType: z.enum(['CNAME', 'A', 'AAAA']).default('CNAME'),
@@ -103,7 +105,8 @@ const metricStatSchema = z.strictObject({
   periodSeconds: z.number().int().min(1).default(60),
 });
 
-const metricQuerySchema = z
+/** One GetMetricData query: a metric or an expression over other ids. */
+export const metricQuerySchema = z
   .object({
     /** GetMetricData query id: lower-case first letter, letters, digits and underscores. */
     id: z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, 'must start lower-case, then letters/digits/_'),
@@ -115,7 +118,8 @@ const metricQuerySchema = z
     message: 'give exactly one of metric or expression',
   });
 
-const analysisMetricSchema = z.strictObject({
+/** One metric the analysis compares with a threshold. */
+export const analysisMetricSchema = z.strictObject({
   name: z.string().min(1),
   queries: z.array(metricQuerySchema).min(1),
   /** Which query's series is compared; defaults to the last query. */
@@ -128,7 +132,7 @@ const analysisMetricSchema = z.strictObject({
 });
 
 /** The default analysis: the share of successful connects on IoT Core. */
-const DEFAULT_METRICS = [
+export const DEFAULT_METRICS = [
   {
     name: 'iot-connect-success-ratio',
     queries: [
@@ -184,7 +188,8 @@ const canarySchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
-const cleanupSchema = z.strictObject({
+/** When the bridge goes, and whether the legacy broker goes with it. */
+export const cleanupSchema = z.strictObject({
   /** The legacy broker must carry no traffic for this long before the bridge goes. */
   zeroTrafficWindowSeconds: z.number().int().min(0).default(900),
   /** Checks of the legacy traffic while waiting for the window. */

@@ -34,7 +34,7 @@ describe('parsePlan', () => {
     expect(result.plan.analysis.missingData).toBe('pause');
   });
 
-  it('reports every schema problem at once, each with its path', () => {
+  it('reports every schema and cross-field problem of the broken example at once', () => {
     const result = parsePlan(readPlanFile(path.join(examples, 'broken-plan.json')));
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -44,6 +44,10 @@ describe('parsePlan', () => {
       'aws.endpoint',
       'backends.services.0.instances',
       'backends.services.0.migratedService',
+      'backends.services.1.name',
+      'dns.approvalStepsPercent.0',
+      'dns.stepsPercent',
+      'dns.stepsPercent.1',
     ]);
   });
 
