@@ -81,7 +81,7 @@ function metricProblems(metric: MetricParts, i: number): PlanProblem[] {
 
 function cleanupProblems({ decommission }: ValidParts): PlanProblem[] {
   // Without a service to scale, decommissioning would be skipped without a word.
-  if (decommission?.decommissionLegacy && decommission.legacyBrokerService === undefined) {
+  if (decommission?.decommissionLegacy && !decommission.legacyBrokerService) {
     return [
       {
         path: 'cleanup.legacyBrokerService',

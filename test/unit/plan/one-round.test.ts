@@ -64,6 +64,10 @@ describe('parsePlan in one round', () => {
       'aws.endpoint: Invalid URL',
       'cleanup.legacyBrokerService: required when cleanup.decommissionLegacy is true',
     ]);
+    const empty = problemsOf({ cleanup: { decommissionLegacy: true, legacyBrokerService: '' } });
+    expect(empty).toEqual([
+      'cleanup.legacyBrokerService: required when cleanup.decommissionLegacy is true',
+    ]);
   });
 
   it('does not repeat a schema problem as a cross-field one', () => {
