@@ -1,11 +1,22 @@
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { type Duplex } from 'node:stream';
 
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type IClientOptions, MqttClient } from 'mqtt';
 import { type Logger } from 'pino';
 
 import { JitteredBackoff } from './backoff';
 import { type BrokerConfig } from './config';
+import { FrameTap } from './frame-tap';
 import { type BridgeMetrics, type ConnectionSide } from './metrics';
+
+/** Frames of one packet type that the bridge reads itself instead of MQTT.js. */
+export interface TapSpec {
+  packetType: number;
+  /** Called for each frame of that type, with the tap of the socket it came on. */
+  onFrame: (tap: FrameTap, header: number, body: Buffer) => void;
+}
 
 /** How one bridge connection is opened and kept open. */
 export interface ConnectionSpec {
@@ -16,12 +27,13 @@ export interface ConnectionSpec {
   reconnect: { minMs: number; maxMs: number };
   /** Extra MQTT 5 CONNECT properties, e.g. a large receive maximum upstream. */
   properties?: IClientOptions['properties'];
+  tap?: TapSpec;
 }
 
 /**
  * Opens an MQTT connection with a persistent session and reconnects with jittered exponential
- * backoff. MQTT.js keeps unacknowledged QoS 1 publishes in its store and sends them again after
- * a reconnect, so the downstream pool does not lose what was in flight when a link dropped.
+ * backoff. The socket is opened here, to exactly the configured address (no proxy taken from
+ * the environment), and goes through a {@link FrameTap} when the spec asks for one.
  */
 export function openConnection(
   spec: ConnectionSpec,
@@ -30,8 +42,12 @@ export function openConnection(
 ): MqttClient {
   const { broker } = spec;
   const backoff = new JitteredBackoff(spec.reconnect.minMs, spec.reconnect.maxMs);
+  const { username, password } = new URL(broker.url);
   const options: IClientOptions = {
     clientId: spec.clientId,
+    // A broker URL may carry its credentials (mqtt://user:secret@host:port).
+    ...(username ? { username: decodeURIComponent(username) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
     protocolVersion: broker.protocolVersion,
     // Persistent session: the broker queues QoS 1 messages while this instance is away.
     clean: false,
@@ -45,16 +61,9 @@ export function openConnection(
     ...(broker.protocolVersion === 5
       ? { properties: { sessionExpiryInterval: broker.sessionExpirySeconds, ...spec.properties } }
       : {}),
-    ...(broker.tls
-      ? {
-          ca: readFileSync(broker.tls.caFile),
-          cert: readFileSync(broker.tls.certFile),
-          key: readFileSync(broker.tls.keyFile),
-          rejectUnauthorized: true,
-        }
-      : {}),
   };
-  const client = mqtt.connect(broker.url, options);
+  const connect = socketFactory(broker);
+  const client = new MqttClient(() => openStream(connect, spec.tap), options);
   const fields = { side: spec.side, connection: spec.index, clientId: spec.clientId };
   metrics.setConnection(spec.side, spec.index, false);
 
@@ -75,6 +84,33 @@ export function openConnection(
   client.on('offline', () => log.warn(fields, 'connection lost'));
   client.on('error', (err) => log.warn({ ...fields, err: err.message }, 'connection error'));
   return client;
+}
+
+/** Opens sockets to one broker: TLS where the URL or a client certificate asks for it. */
+function socketFactory(broker: BrokerConfig): () => Duplex {
+  const url = new URL(broker.url);
+  const host = url.hostname;
+  const port = Number(url.port);
+  if (url.protocol !== 'mqtts:' && !broker.tls) return () => net.connect({ host, port });
+  // Read once, at start: a missing file is a configuration error, not a reconnect loop.
+  const files = broker.tls && {
+    ca: readFileSync(broker.tls.caFile),
+    cert: readFileSync(broker.tls.certFile),
+    key: readFileSync(broker.tls.keyFile),
+  };
+  // SNI carries names only; the certificate is checked against the address either way.
+  const servername = net.isIP(host) ? undefined : host;
+  return () => tls.connect({ host, port, servername, ...files, rejectUnauthorized: true });
+}
+
+/** A socket from `connect`, tapped if the spec asks for it. */
+function openStream(connect: () => Duplex, tap: TapSpec | undefined): Duplex {
+  const socket = connect();
+  if (!tap) return socket;
+  const tapped: FrameTap = new FrameTap(socket, tap.packetType, (header, body) =>
+    tap.onFrame(tapped, header, body),
+  );
+  return tapped;
 }
 
 /** Closes a client, waiting at most `ms` for its DISCONNECT to go out. */

@@ -9,7 +9,7 @@ import { openConnection } from './connection';
 import { InFlightWindow } from './in-flight-window';
 import { type BridgeMetrics } from './metrics';
 import { type Outbound, type PoolConnection } from './outbound';
-import { PublishLane } from './publish-lane';
+import { PUBACK, PublishLane } from './publish-lane';
 import { RateLimiter } from './rate-limiter';
 
 /** Limits of each downstream connection. */
@@ -152,18 +152,26 @@ export function openDownstreamPool(
   metrics: BridgeMetrics,
   log: Logger,
 ): { pool: DownstreamPool; clients: MqttClient[] } {
+  const lanes: PublishLane[] = [];
   const clients = Array.from({ length: limits.connections }, (_, index) =>
     openConnection(
-      { broker, clientId: `${clientIdPrefix}-down-${index}`, side: 'downstream', index, reconnect },
+      {
+        broker,
+        clientId: `${clientIdPrefix}-down-${index}`,
+        side: 'downstream',
+        index,
+        reconnect,
+        tap: {
+          packetType: PUBACK,
+          onFrame: (_tap, _header, body) => lanes[index].acknowledged(body),
+        },
+      },
       metrics,
       log,
     ),
   );
-  const pool = new DownstreamPool(
-    clients.map((client) => new PublishLane(client, broker.protocolVersion)),
-    limits,
-    clock,
-  );
+  for (const client of clients) lanes.push(new PublishLane(client, broker.protocolVersion));
+  const pool = new DownstreamPool(lanes, limits, clock);
   for (const client of clients) client.on('connect', () => pool.wake());
   return { pool, clients };
 }

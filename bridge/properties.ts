@@ -26,6 +26,7 @@ export function mapProperties(
   elapsedMs: number,
   hop: string | undefined,
 ): PropertyMapping {
+  if (inbound === undefined) return onlyHop(hop);
   const out: PublishProperties = {};
   const inUser = inbound?.userProperties;
   const user: Record<string, string | string[]> = {};
@@ -70,4 +71,22 @@ export function carriesHop(properties: PublishProperties | undefined, hop: strin
   const value = properties?.userProperties?.[HOP_PROPERTY];
   if (value === undefined) return false;
   return Array.isArray(value) ? value.includes(hop) : value === hop;
+}
+
+const NOTHING: PropertyMapping = Object.freeze({ kind: 'forward', properties: undefined });
+const hopOnly = new Map<string, PropertyMapping>();
+
+/**
+ * The mapping of a message that came with no properties: the same frozen object every time,
+ * so the publish encoder can reuse its bytes instead of encoding the marker per message.
+ */
+function onlyHop(hop: string | undefined): PropertyMapping {
+  if (hop === undefined) return NOTHING;
+  let mapping = hopOnly.get(hop);
+  if (!mapping) {
+    const properties = Object.freeze({ userProperties: Object.freeze({ [HOP_PROPERTY]: hop }) });
+    mapping = Object.freeze({ kind: 'forward', properties });
+    hopOnly.set(hop, mapping);
+  }
+  return mapping;
 }

@@ -1,4 +1,5 @@
 import { type Outbound } from './outbound';
+import { type PublishProperties } from './properties';
 
 /**
  * Encodes a PUBLISH packet into one exactly-sized buffer. The bridge sends only the properties
@@ -34,9 +35,22 @@ export function encodePublish(
   return out;
 }
 
+/** Encodings of frozen property sets (the hop marker alone), which never change. */
+const frozenEncodings = new WeakMap<object, Buffer>();
+
 function encodedProperties(message: Outbound): Buffer | undefined {
   const p = message.properties;
   if (!p) return undefined;
+  if (!Object.isFrozen(p)) return encodeProperties(p);
+  let bytes = frozenEncodings.get(p);
+  if (!bytes) {
+    bytes = encodeProperties(p);
+    frozenEncodings.set(p, bytes);
+  }
+  return bytes;
+}
+
+function encodeProperties(p: PublishProperties): Buffer {
   const parts: Buffer[] = [];
   if (p.payloadFormatIndicator !== undefined) {
     parts.push(Buffer.from([0x01, p.payloadFormatIndicator ? 1 : 0]));

@@ -16,6 +16,9 @@ export class DownstreamRefusal extends Error {
   }
 }
 
+/** MQTT control packet type of PUBACK. */
+export const PUBACK = 4;
+
 /**
  * A downstream lane that writes PUBLISH packets itself on a connection MQTT.js keeps open.
  *
@@ -23,9 +26,10 @@ export class DownstreamRefusal extends Error {
  * chunks; at tens of thousands of messages per second that bookkeeping and the system calls
  * cost more than the forwarding. Here each packet is encoded once into one buffer, the packets
  * of one event-loop turn go out in one write, and the lane keeps its own unacknowledged
- * packets, sending them again (DUP set) after a reconnect, as the session resumes.
- * LIMITATION: it writes to the MQTT.js client's stream and reads its 'packetreceive' events,
- * so an MQTT.js upgrade must keep those two; the integration tests exercise both.
+ * packets, sending them again (DUP set) after a reconnect, as the session resumes. The
+ * connection's {@link FrameTap} hands the PUBACKs to {@link acknowledged}, unparsed by MQTT.js.
+ * LIMITATION: it writes to the MQTT.js client's stream, so an MQTT.js upgrade must keep that
+ * stream the one it opened; the integration tests exercise it.
  * LIMITATION: the whole packet is not checked against the broker's maximum packet size: a
  * payload within IoT Core's 128 KiB with large user properties can exceed it, and the broker
  * then drops the connection on every resend, holding up the acks behind it.
@@ -40,19 +44,22 @@ export class PublishLane implements PoolConnection {
     private readonly client: MqttClient,
     private readonly protocolVersion: 4 | 5,
   ) {
-    client.on('packetreceive', (packet) => {
-      if (packet.cmd !== 'puback' || packet.messageId === undefined) return;
-      const entry = this.unacked.get(packet.messageId);
-      if (!entry) return;
-      this.unacked.delete(packet.messageId);
-      const code = packet.reasonCode ?? 0;
-      // 0x10 "no matching subscribers" still means the broker took the message.
-      entry.done(code >= 0x80 ? new DownstreamRefusal(code) : undefined);
-    });
     client.on('connect', () => this.resend());
     client.on('close', () => {
       this.batch = [];
     });
+  }
+
+  /** Handles the body of a PUBACK: packet id, then (MQTT 5, optional) a reason code. */
+  acknowledged(body: Buffer): void {
+    if (body.length < 2) return;
+    const messageId = body.readUInt16BE(0);
+    const entry = this.unacked.get(messageId);
+    if (!entry) return;
+    this.unacked.delete(messageId);
+    const code = body.length > 2 ? body[2] : 0;
+    // 0x10 "no matching subscribers" still means the broker took the message.
+    entry.done(code >= 0x80 ? new DownstreamRefusal(code) : undefined);
   }
 
   get connected(): boolean {

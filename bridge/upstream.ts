@@ -2,9 +2,12 @@ import { type IPublishPacket, type MqttClient } from 'mqtt';
 import { type Logger } from 'pino';
 
 import { type BrokerConfig } from './config';
+import { AckChannel } from './ack-channel';
 import { openConnection } from './connection';
+import { type FrameTap } from './frame-tap';
 import { type BridgeMetrics } from './metrics';
-import { OrderedAcks, type AckTicket } from './ordered-acks';
+import { type AckTicket } from './ordered-acks';
+import { decodePublish } from './publish-decoder';
 
 /** An inbound message with the ticket that acks it upstream once it has been handled. */
 export interface Inbound {
@@ -28,26 +31,19 @@ export interface UpstreamSpec {
   reconnect: { minMs: number; maxMs: number };
 }
 
-/** Marker passed to MQTT.js's callback: "handled, but send no PUBACK yet". */
-const ACK_LATER = new Error('fleetshift: ack deferred until forwarded');
+/** MQTT control packet type of PUBLISH. */
+const PUBLISH = 3;
 
 /**
- * One upstream subscription. Messages are handed to `onMessage` at once (many in flight); their
- * PUBACKs go out in arrival order when their tickets complete.
- *
- * MQTT.js reads the next packet only after the message handler's callback has run, and its
- * callback sends the PUBACK. Waiting there would forward one message at a time. Instead the
- * handler calls back with a marker error, which MQTT.js treats as "no PUBACK" and moves on;
- * the PUBACKs are written later, in arrival order and batched per event-loop turn.
- * LIMITATION: this relies on MQTT.js 5 behaviour (a callback error skips the PUBACK) and writes
- * to the client's stream; the integration tests fail if a new MQTT.js version changes either.
+ * One upstream subscription. MQTT.js opens the connection, subscribes and pings; the PUBLISH
+ * frames themselves are read by a {@link FrameTap} and handed to `onMessage` at once (many in
+ * flight). Their PUBACKs go out in arrival order, on the socket they came on, when their
+ * tickets complete.
  */
 export class UpstreamConnection {
   readonly client: MqttClient;
-  private acks = new OrderedAcks((id) => this.queueAck(id));
+  private channel: AckChannel | undefined;
   private accepting = true;
-  private ackBatch: number[] = [];
-  private ackFlushScheduled = false;
 
   constructor(
     private readonly spec: UpstreamSpec,
@@ -67,11 +63,14 @@ export class UpstreamConnection {
         index: spec.index,
         reconnect: spec.reconnect,
         properties: props,
+        tap: {
+          packetType: PUBLISH,
+          onFrame: (tap, header, body) => this.receive(tap, header, body),
+        },
       },
       metrics,
       log,
     );
-    this.client.handleMessage = (packet, callback) => this.handle(packet, callback);
     // A new session needs its subscriptions. A resumed one does too, after a Mosquitto 2.0
     // restart: it restores the session without its shared subscriptions, and a repeated
     // SUBSCRIBE does not revive them, so the filters are unsubscribed and subscribed again.
@@ -85,14 +84,14 @@ export class UpstreamConnection {
     // Acks of the lost connection cannot be sent on the next one: the broker redelivers those
     // messages (with DUP set) in the resumed session and they are forwarded again.
     this.client.on('close', () => {
-      this.acks.discard();
-      this.ackBatch = [];
+      this.channel?.discard();
+      this.channel = undefined;
     });
   }
 
   /** Messages received and not yet acked upstream. */
   get pending(): number {
-    return this.acks.pending;
+    return this.channel?.pending ?? 0;
   }
 
   /** Stops taking messages: later ones are left unacked for the broker to redeliver. */
@@ -128,46 +127,27 @@ export class UpstreamConnection {
     }
   }
 
-  /** PUBACKs released in one event-loop turn go out in one write. */
-  private queueAck(messageId: number): void {
-    this.ackBatch.push(messageId);
-    this.metrics.recordAcked();
-    if (this.ackFlushScheduled) return;
-    this.ackFlushScheduled = true;
-    setImmediate(() => this.flushAcks());
-  }
+  private receive(tap: FrameTap, header: number, body: Buffer): void {
+    if (this.channel?.tap !== tap) {
+      this.channel?.discard();
+      this.channel = new AckChannel(tap, () => this.metrics.recordAcked());
+    }
+    // Draining: neither forward nor ack, so the broker keeps the message for a live instance.
+    if (!this.accepting) return;
 
-  private flushAcks(): void {
-    this.ackFlushScheduled = false;
-    const ids = this.ackBatch;
-    this.ackBatch = [];
-    const stream = this.client.stream;
-    if (ids.length === 0 || !this.client.connected || !stream) return;
-    // PUBACK with reason 0 is the same four bytes in MQTT 3.1.1 and 5: type, length 2, id.
-    const bytes = Buffer.allocUnsafe(ids.length * 4);
-    ids.forEach((id, i) => {
-      bytes[i * 4] = 0x40;
-      bytes[i * 4 + 1] = 2;
-      bytes.writeUInt16BE(id, i * 4 + 2);
-    });
-    stream.write(bytes);
-  }
-
-  private handle(packet: IPublishPacket, callback: (err?: Error) => void): void {
-    if (!this.accepting) {
-      // Draining: neither forward nor ack, so the broker keeps the message for a live instance.
-      callback(ACK_LATER);
+    const packet = decodePublish(header, body, this.spec.broker.protocolVersion);
+    if (typeof packet === 'string' || packet.qos === 2) {
+      // The broker broke the protocol (or the QoS 1 grant); a new session gets it again.
+      const fault = typeof packet === 'string' ? packet : 'QoS 2 on a QoS 1 subscription';
+      this.log.error({ side: 'upstream', fault }, 'malformed message; reconnecting');
+      tap.destroy();
       return;
     }
     if (packet.dup) this.metrics.recordRedelivered();
-    if (packet.qos === 0) {
-      this.onMessage({ packet, arrivedAt: this.now(), ticket: { complete: () => undefined } });
-      callback();
-      return;
-    }
-    const messageId = packet.messageId as number;
-    const ticket = this.acks.add(messageId);
+    const ticket = packet.qos === 1 ? this.channel.take(packet.messageId as number) : NO_ACK_NEEDED;
     this.onMessage({ packet, arrivedAt: this.now(), ticket });
-    callback(ACK_LATER);
   }
 }
+
+/** The ticket of a QoS 0 message: nothing is owed upstream. */
+const NO_ACK_NEEDED: AckTicket = { complete: () => undefined };

@@ -1,0 +1,101 @@
+import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
+
+import { decodePublish } from '../../../bridge/publish-decoder';
+
+/** The PUBLISH frame mqtt-packet writes, split into its header byte and its body. */
+function frame(packet: IPublishPacket, protocolVersion: 4 | 5): { header: number; body: Buffer } {
+  const bytes = mqttPacket.generate(packet, { protocolVersion });
+  let at = 1;
+  while (bytes[at] & 0x80) at += 1;
+  return { header: bytes[0], body: bytes.subarray(at + 1) };
+}
+
+/** What mqtt-packet's own parser reads from the same bytes. */
+function reference(packet: IPublishPacket, protocolVersion: 4 | 5): IPublishPacket {
+  const parser = mqttPacket.parser({ protocolVersion });
+  let parsed: IPublishPacket | undefined;
+  parser.on('packet', (p) => (parsed = p as IPublishPacket));
+  parser.parse(mqttPacket.generate(packet, { protocolVersion }));
+  if (!parsed) throw new Error('mqtt-packet did not parse its own frame');
+  return parsed;
+}
+
+/** The fields the forwarder reads, for comparison. */
+function fields(p: IPublishPacket): object {
+  return {
+    topic: p.topic,
+    payload: Buffer.from(p.payload as Buffer),
+    qos: p.qos,
+    dup: p.dup,
+    retain: p.retain,
+    messageId: p.qos > 0 ? p.messageId : undefined,
+    properties: p.properties && Object.keys(p.properties).length ? p.properties : undefined,
+  };
+}
+
+const plain: IPublishPacket = {
+  cmd: 'publish',
+  topic: 'dev/1/t',
+  payload: Buffer.alloc(200, 1),
+  qos: 1,
+  dup: false,
+  retain: false,
+  messageId: 7,
+};
+
+const rich: IPublishPacket = {
+  cmd: 'publish',
+  topic: 'dév/ü',
+  payload: Buffer.from('{"t":21.5}'),
+  qos: 1,
+  dup: true,
+  retain: true,
+  messageId: 65535,
+  properties: {
+    payloadFormatIndicator: true,
+    messageExpiryInterval: 59,
+    contentType: 'application/json',
+    responseTopic: 'resp/dev1',
+    correlationData: Buffer.from([1, 2, 3]),
+    subscriptionIdentifier: 4,
+    userProperties: { trace: 'abc', a: ['1', '2'] },
+  },
+};
+
+describe('decodePublish', () => {
+  it.each([
+    ['QoS 1 on MQTT 3.1.1', plain, 4],
+    ['QoS 1 on MQTT 5 without properties', plain, 5],
+    ['QoS 0 retained on MQTT 5', { ...plain, qos: 0, retain: true, messageId: undefined }, 5],
+    ['every property a PUBLISH may carry, DUP set', rich, 5],
+    ['an empty payload (a retained delete)', { ...rich, payload: Buffer.alloc(0) }, 5],
+    ['a payload that needs a 3-byte length', { ...plain, payload: Buffer.alloc(140_000) }, 5],
+  ] as const)('reads what mqtt-packet reads: %s', (_name, packet, version) => {
+    const { header, body } = frame(packet as IPublishPacket, version);
+
+    const decoded = decodePublish(header, body, version);
+
+    expect(typeof decoded).toBe('object');
+    expect(fields(decoded as IPublishPacket)).toEqual(fields(reference(packet, version)));
+  });
+
+  it('gives the payload as a view of the received bytes, not a copy', () => {
+    const { header, body } = frame(plain, 4);
+
+    const decoded = decodePublish(header, body, 4) as IPublishPacket;
+
+    (decoded.payload as Buffer)[0] = 9;
+    expect(body[body.length - 200]).toBe(9);
+  });
+
+  it.each([
+    ['QoS 3', 0x36, Buffer.from([0, 1, 0x61, 0, 1]), 4, /QoS 3/],
+    ['a topic longer than the packet', 0x32, Buffer.from([0, 9, 0x61]), 4, /topic runs past/],
+    ['no packet id at QoS 1', 0x32, Buffer.from([0, 1, 0x61]), 4, /packet identifier/],
+    ['properties longer than the packet', 0x30, Buffer.from([0, 1, 0x61, 5, 1]), 5, /run past/],
+    ['a property a PUBLISH cannot carry', 0x30, Buffer.from([0, 1, 0x61, 2, 0x11, 0]), 5, /0x11/],
+    ['an empty topic (alias only)', 0x30, Buffer.from([0, 0, 3, 0x23, 0, 1]), 5, /topic alias/],
+  ] as const)('names the fault in a broken frame: %s', (_name, header, body, version, fault) => {
+    expect(decodePublish(header, body, version)).toMatch(fault);
+  });
+});
