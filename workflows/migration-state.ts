@@ -40,6 +40,11 @@ export interface MigrationMemory {
   created: CreatedResource[];
   /** Desired counts of the bridge services before preparation scaled them. */
   bridgeBefore: { deviceToBackend: number; backendToDevice: number } | null;
+  /**
+   * Desired count of the legacy broker service before cleanup decommissioned it, restored if
+   * cleanup is undone. Absent in memories carried over from runs before it was kept.
+   */
+  legacyBrokerBefore?: number | null;
   devices: DevicesCursor;
   /** Counters of the soak in progress; reset whenever the weights change. */
   soak: SoakCounters;
@@ -79,6 +84,7 @@ export function newMemory(
     paused: false,
     created: [],
     bridgeBefore: null,
+    legacyBrokerBefore: null,
     devices: { nextStep: 0, lastHealthyStep: -1 },
     soak: { failures: 0, errors: 0, elapsedSeconds: 0 },
     attempts: 0,

@@ -1,7 +1,12 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { MigrationPlanInput } from '../../../plan';
-import { abortSignal, fleetMigration, type MigrationStatus } from '../../../workflows';
+import {
+  abortSignal,
+  fleetMigration,
+  type Decision,
+  type MigrationStatus,
+} from '../../../workflows';
 import {
   breach,
   fakeActivities,
@@ -153,10 +158,24 @@ function expectAbortedIn(status: MigrationStatus, phase: MigrationStatus['phase'
   expect(status.decisions.find((d) => d.kind === 'AbortRequested')?.phase).toBe(phase);
 }
 
+/** The legacy broker's ECS service in the abort tests, and its count before cleanup. */
+const LEGACY_BROKER = 'legacy-broker';
+const LEGACY_BROKER_COUNT = 2;
+
+/** The run recorded that cleanup was undone, by the aborting operator, and why DNS stayed. */
+function expectCleanupUndone(status: MigrationStatus, numbers: Record<string, number>): Decision {
+  const undone = status.decisions.find((d) => d.kind === 'RolledBack');
+  expect(undone).toMatchObject({ phase: 'Cleanup', by: 'dave', numbers });
+  expect(undone?.reason).toContain('DNS weights stay at 100% IoT Core');
+  return undone as Decision;
+}
+
 describe('abort', () => {
+  /** Aborts once the run is in `phase` and `ready` holds for the fake world. */
   async function abortDuring(
     phase: MigrationStatus['phase'],
     setup?: (world: FakeWorld) => void,
+    ready: (world: FakeWorld) => boolean = () => true,
   ): Promise<{ status: MigrationStatus; world: FakeWorld }> {
     const plan = fakePlan({
       dns: { stepsPercent: [10, 50, 100], soakSeconds: 600 },
@@ -172,11 +191,18 @@ describe('abort', () => {
           },
         ],
       },
-      cleanup: { zeroTrafficWindowSeconds: 600, checkIntervalSeconds: 60 },
+      cleanup: {
+        zeroTrafficWindowSeconds: 600,
+        checkIntervalSeconds: 60,
+        decommissionLegacy: true,
+        legacyBrokerService: LEGACY_BROKER,
+      },
     });
     const world = fakeWorld(plan);
+    world.desired.set(LEGACY_BROKER, LEGACY_BROKER_COUNT);
     setup?.(world);
-    const taskQueue = `abort-${phase}`;
+    // Two tests abort in one phase: each gets its own queue and id.
+    const taskQueue = `abort-${phase}-${++queue}`;
     const worker = await testWorker(env, taskQueue, fakeActivities(world, plan));
     const status = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(fleetMigration, {
@@ -184,7 +210,7 @@ describe('abort', () => {
         taskQueue,
         workflowId: taskQueue,
       });
-      await waitForStatus(env, handle, (s) => s.phase === phase, 30_000);
+      await waitForStatus(env, handle, (s) => s.phase === phase && ready(world), 30_000);
       await handle.signal(abortSignal, { by: 'dave', reason: `stop in ${phase}` });
       return handle.result();
     });
@@ -225,7 +251,7 @@ describe('abort', () => {
     expect(world.desired.get('telemetry-iot')).toBe(3);
   });
 
-  it('undoes cleanup: the bridge comes back', async () => {
+  it('undoes cleanup: the bridge comes back, DNS stays where the devices phase left it', async () => {
     const { status, world } = await abortDuring('Cleanup', (w) => {
       w.legacyTraffic = () => 42;
     });
@@ -233,6 +259,38 @@ describe('abort', () => {
     expect(world.desired.get('bridge-device-to-backend')).toBe(1);
     expect(world.desired.get('bridge-backend-to-device')).toBe(1);
     expect(status.decisions.map((d) => d.kind)).toContain('AbortRequested');
+    // Aborted before the decommission: the legacy broker was never touched.
+    const brokerScales = world.calls.filter(
+      (c) =>
+        c.name === 'scaleService' && (c.input as { service: string }).service === LEGACY_BROKER,
+    );
+    expect(brokerScales).toEqual([]);
+    expect(world.weights[world.weights.length - 1]).toEqual({ legacy: 0, iotCore: 100 });
+    expectCleanupUndone(status, { iotCorePercent: 100 });
+  });
+
+  it('undoes cleanup after the decommission: the legacy broker comes back too', async () => {
+    const { status, world } = await abortDuring(
+      'Cleanup',
+      (w) => {
+        // ECS applies the scale to 0 and the answer is lost, so the activity keeps retrying
+        // (and would report 0 as the count before) while the abort arrives.
+        w.afterScale = (service, count) => {
+          if (service === LEGACY_BROKER && count === 0) throw new Error('answer lost');
+        };
+      },
+      (w) => w.desired.get(LEGACY_BROKER) === 0,
+    );
+    expectAbortedIn(status, 'Cleanup');
+    expect(world.desired.get(LEGACY_BROKER)).toBe(LEGACY_BROKER_COUNT);
+    expect(world.desired.get('bridge-device-to-backend')).toBe(1);
+    expect(world.desired.get('bridge-backend-to-device')).toBe(1);
+    expect(world.weights[world.weights.length - 1]).toEqual({ legacy: 0, iotCore: 100 });
+    const undone = expectCleanupUndone(status, {
+      legacyBroker: LEGACY_BROKER_COUNT,
+      iotCorePercent: 100,
+    });
+    expect(undone.reason).toContain(`legacy broker ${LEGACY_BROKER} back to 2`);
   });
 
   it('stops after a failed phase was undone when the operator aborts instead of resuming', async () => {

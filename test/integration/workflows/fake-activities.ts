@@ -21,6 +21,8 @@ export interface FakeWorld {
   legacyTraffic: (check: number) => number | null;
   /** Throw from an activity to simulate a failure a retry cannot fix. */
   failWith?: Partial<Record<keyof FleetActivities, () => Error>>;
+  /** Runs after a scale took effect; throw to simulate ECS applying it and the answer lost. */
+  afterScale?: (service: string, desiredCount: number) => void;
   /** Largest legacy + migrated seen per service after each step (checks the invariant). */
   maxTotals: Map<string, number>;
   minTotals: Map<string, number>;
@@ -150,6 +152,7 @@ export function fakeActivities(world: FakeWorld, plan: MigrationPlan): FleetActi
       const before = world.desired.get(input.service) ?? 0;
       world.desired.set(input.service, input.desiredCount);
       checkTotals();
+      world.afterScale?.(input.service, input.desiredCount);
       return before;
     },
     async adjustServiceCount(input) {
