@@ -33,26 +33,34 @@ export class BridgeMetrics {
   latencySampleMs: number[] = [];
   /** Read when /metrics is scraped, instead of setting a gauge for every message. */
   inFlightSource: () => number = () => 0;
-  // Label-bound children: looking labels up for every message costs more than the forwarding.
-  private hot!: {
-    forwarded: { inc(): void };
-    acked: { inc(): void };
-    latency: { observe(value: number): void };
-  };
+  // Label-bound: looking labels up for every message costs more than the forwarding.
+  private readonly hotLatency: { observe(value: number): void };
 
   constructor(readonly direction: string) {
     const registers = [this.registry];
+    const totals = this.totals;
+    // Counted per message in `totals` and caught up when /metrics is scraped: a prom-client
+    // call per message costs more than the forwarding it counts.
+    const caughtUp = { forwarded: 0, acked: 0 };
     this.forwarded = new Counter({
       name: 'fleetshift_bridge_forwarded_total',
       help: 'Messages published downstream and acknowledged there',
       labelNames: ['direction'],
       registers,
+      collect() {
+        this.inc({ direction }, totals.forwarded - caughtUp.forwarded);
+        caughtUp.forwarded = totals.forwarded;
+      },
     });
     this.acked = new Counter({
       name: 'fleetshift_bridge_acked_total',
       help: 'Upstream acknowledgements sent (after forwarding or dead-lettering)',
       labelNames: ['direction'],
       registers,
+      collect() {
+        this.inc({ direction }, totals.acked - caughtUp.acked);
+        caughtUp.acked = totals.acked;
+      },
     });
     this.deadLettered = new Counter({
       name: 'fleetshift_bridge_dead_lettered_total',
@@ -106,23 +114,17 @@ export class BridgeMetrics {
     this.forwarded.inc({ direction }, 0);
     this.acked.inc({ direction }, 0);
     this.redelivered.inc({ direction }, 0);
-    this.hot = {
-      forwarded: this.forwarded.labels({ direction }),
-      acked: this.acked.labels({ direction }),
-      latency: this.latency.labels({ direction }),
-    };
+    this.hotLatency = this.latency.labels({ direction });
   }
 
   recordForwarded(latencyMs: number): void {
     this.totals.forwarded += 1;
-    this.hot.forwarded.inc();
-    this.hot.latency.observe(latencyMs / 1000);
+    this.hotLatency.observe(latencyMs / 1000);
     if (this.latencySampleMs.length < 50_000) this.latencySampleMs.push(latencyMs);
   }
 
   recordAcked(): void {
     this.totals.acked += 1;
-    this.hot.acked.inc();
   }
 
   recordDeadLettered(reason: DeadLetterReason): void {

@@ -26,7 +26,7 @@ export function mapProperties(
   elapsedMs: number,
   hop: string | undefined,
 ): PropertyMapping {
-  if (inbound === undefined) return onlyHop(hop);
+  if (!carriesAny(inbound)) return onlyHop(hop);
   const out: PublishProperties = {};
   const inUser = inbound?.userProperties;
   const user: Record<string, string | string[]> = {};
@@ -71,6 +71,19 @@ export function carriesHop(properties: PublishProperties | undefined, hop: strin
   const value = properties?.userProperties?.[HOP_PROPERTY];
   if (value === undefined) return false;
   return Array.isArray(value) ? value.includes(hop) : value === hop;
+}
+
+/** Whether a message has any property the bridge carries over (not alias, not sub id). */
+function carriesAny(p: PublishProperties | undefined): p is PublishProperties {
+  return (
+    p !== undefined &&
+    (p.userProperties !== undefined ||
+      p.contentType !== undefined ||
+      p.responseTopic !== undefined ||
+      p.correlationData !== undefined ||
+      p.payloadFormatIndicator !== undefined ||
+      p.messageExpiryInterval !== undefined)
+  );
 }
 
 const NOTHING: PropertyMapping = Object.freeze({ kind: 'forward', properties: undefined });

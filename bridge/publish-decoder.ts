@@ -5,8 +5,10 @@ import { type PublishProperties } from './properties';
 /**
  * Decodes the body of a PUBLISH frame the {@link FrameTap} handed over, into the same shape
  * MQTT.js gives its handlers, so the forwarder does not care which one read it. The payload is
- * a view of the received bytes, not a copy. Returns a description of the fault if the frame
- * breaks the protocol. Tests check the result against mqtt-packet's parser.
+ * a view of the received bytes, not a copy. Subscription identifiers describe this bridge's
+ * own subscription and are never forwarded, so they are checked and dropped here. Returns a
+ * description of the fault if the frame breaks the protocol. Tests check the result against
+ * mqtt-packet's parser.
  */
 export function decodePublish(
   header: number,
@@ -51,6 +53,8 @@ export function decodePublish(
   };
 }
 
+const SUBSCRIPTION_IDENTIFIER = 0x0b;
+
 interface Cursor {
   body: Buffer;
   at: number;
@@ -68,13 +72,15 @@ function decodeProperties(
   if (length.value === 0) return { properties: undefined, end };
 
   const props: PublishProperties = {};
+  let carried = false;
   const c: Cursor = { body, at: length.next, end };
   while (c.at < end) {
     const id = body[c.at++];
-    const ok = readProperty(c, id, props);
+    const ok = id === SUBSCRIPTION_IDENTIFIER ? skipVarint(c) : readProperty(c, id, props);
     if (!ok) return `PUBLISH property 0x${id.toString(16)} is malformed or not allowed`;
+    carried ||= id !== SUBSCRIPTION_IDENTIFIER;
   }
-  return { properties: props, end };
+  return { properties: carried ? props : undefined, end };
 }
 
 /** Reads one property into `props`; false if it is malformed or has no place in a PUBLISH. */
@@ -94,15 +100,6 @@ function readProperty(c: Cursor, id: number, props: PublishProperties): boolean 
       props.topicAlias = c.body.readUInt16BE(c.at);
       c.at += 2;
       return true;
-    case 0x0b: {
-      const v = readVarint(c.body, c.at);
-      if (v === undefined || v.next > c.end) return false;
-      const ids = props.subscriptionIdentifier;
-      props.subscriptionIdentifier =
-        ids === undefined ? v.value : Array.isArray(ids) ? [...ids, v.value] : [ids, v.value];
-      c.at = v.next;
-      return true;
-    }
     case 0x03:
     case 0x08: {
       const text = readString(c);
@@ -136,6 +133,13 @@ function addUserProperty(props: PublishProperties, key: string, value: string): 
   if (had === undefined) user[key] = value;
   else if (Array.isArray(had)) had.push(value);
   else user[key] = [had, value];
+}
+
+function skipVarint(c: Cursor): boolean {
+  const v = readVarint(c.body, c.at);
+  if (v === undefined || v.next > c.end) return false;
+  c.at = v.next;
+  return true;
 }
 
 function readBinary(c: Cursor): Buffer | undefined {

@@ -2,7 +2,7 @@
 // fleetshift bridge process, between the same two brokers, with the same load generator.
 // Usage: npm run bench:bridge [-- --json] [--messages N] [--seconds S]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   try {
     const mosquitto = await measure(upstream, downstream, 'bench/mosq', messages, seconds);
     bridge = await startFleetshiftBridge(upstream, downstream);
+    const cpuBefore = cpuSeconds(bridge.pid);
     const fleetshift = await measure(upstream, downstream, 'bench/fs', messages, seconds);
+    const cpu = cpuSeconds(bridge.pid).map((v, i) => round(v - cpuBefore[i], 2));
     const ratio = round(fleetshift.msgPerSec / mosquitto.msgPerSec, 3);
     if (!json) {
       for (const [name, r] of [
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
             `p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  lost ${r.lost}  duplicates ${r.duplicates}`,
         );
       }
+      console.log(`fleetshift bridge process CPU: ${cpu[0]} s user, ${cpu[1]} s system`);
       console.log(`ratio fleetshift / mosquitto: ${ratio}`);
     }
     console.log(JSON.stringify(json ? { fleetshift, mosquitto, ratio } : { ratio }));
@@ -122,6 +125,7 @@ async function startFleetshiftBridge(
     process.execPath,
     [
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fsprof'] : []),
+      ...(process.env.BENCH_SEMI ? [`--max-semi-space-size=${process.env.BENCH_SEMI}`] : []),
       '-r',
       'tsx/cjs',
       path.join(PROJECT_ROOT, 'workers/bridge.ts'),
@@ -141,6 +145,15 @@ async function startFleetshiftBridge(
   }
   await new Promise((resolve) => setTimeout(resolve, 300));
   return child;
+}
+
+/** User and system CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number | undefined): [number, number] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = 100; // USER_HZ on Linux
+  return [Number(fields[11]) / ticks, Number(fields[12]) / ticks];
 }
 
 async function healthy(port: number): Promise<boolean> {

@@ -20,8 +20,10 @@ function reference(packet: IPublishPacket, protocolVersion: 4 | 5): IPublishPack
   return parsed;
 }
 
-/** The fields the forwarder reads, for comparison. */
+/** The fields the forwarder reads, for comparison; subscription identifiers are dropped. */
 function fields(p: IPublishPacket): object {
+  const properties = { ...p.properties };
+  delete properties.subscriptionIdentifier;
   return {
     topic: p.topic,
     payload: Buffer.from(p.payload as Buffer),
@@ -29,7 +31,7 @@ function fields(p: IPublishPacket): object {
     dup: p.dup,
     retain: p.retain,
     messageId: p.qos > 0 ? p.messageId : undefined,
-    properties: p.properties && Object.keys(p.properties).length ? p.properties : undefined,
+    properties: Object.keys(properties).length ? properties : undefined,
   };
 }
 
@@ -69,6 +71,7 @@ describe('decodePublish', () => {
     ['QoS 0 retained on MQTT 5', { ...plain, qos: 0, retain: true, messageId: undefined }, 5],
     ['every property a PUBLISH may carry, DUP set', rich, 5],
     ['an empty payload (a retained delete)', { ...rich, payload: Buffer.alloc(0) }, 5],
+    ['only a subscription identifier', { ...plain, properties: { subscriptionIdentifier: 9 } }, 5],
     ['a payload that needs a 3-byte length', { ...plain, payload: Buffer.alloc(140_000) }, 5],
   ] as const)('reads what mqtt-packet reads: %s', (_name, packet, version) => {
     const { header, body } = frame(packet as IPublishPacket, version);
@@ -77,6 +80,15 @@ describe('decodePublish', () => {
 
     expect(typeof decoded).toBe('object');
     expect(fields(decoded as IPublishPacket)).toEqual(fields(reference(packet, version)));
+  });
+
+  it('drops the subscription identifier, which names our own subscription', () => {
+    const { header, body } = frame(rich, 5);
+
+    const decoded = decodePublish(header, body, 5) as IPublishPacket;
+
+    expect(decoded.properties).not.toHaveProperty('subscriptionIdentifier');
+    expect(decoded.properties?.contentType).toBe('application/json');
   });
 
   it('gives the payload as a view of the received bytes, not a copy', () => {
