@@ -16,6 +16,9 @@ export class DownstreamRefusal extends Error {
   }
 }
 
+/** MQTT 5 reason code "Packet too large". */
+const PACKET_TOO_LARGE = 0x95;
+
 /** MQTT control packet type of PUBACK. */
 export const PUBACK = 4;
 
@@ -30,21 +33,26 @@ export const PUBACK = 4;
  * connection's {@link FrameTap} hands the PUBACKs to {@link acknowledged}, unparsed by MQTT.js.
  * LIMITATION: it writes to the MQTT.js client's stream, so an MQTT.js upgrade must keep that
  * stream the one it opened; the integration tests exercise it.
- * LIMITATION: the whole packet is not checked against the broker's maximum packet size: a
- * payload within IoT Core's 128 KiB with large user properties can exceed it, and the broker
- * then drops the connection on every resend, holding up the acks behind it.
+ * A packet larger than the broker's Maximum Packet Size (from its MQTT 5 CONNACK) is refused
+ * here, as the broker would, instead of being sent: a broker drops the connection of a client
+ * that exceeds it, and the resend after every reconnect would block the lane for good.
  */
 export class PublishLane implements PoolConnection {
   private readonly unacked = new Map<number, Unacked>();
   private nextId = 1;
   private batch: Buffer[] = [];
   private flushScheduled = false;
+  /** The broker's Maximum Packet Size; MQTT 3.1.1 brokers announce none. */
+  private maxPacketBytes = Infinity;
 
   constructor(
     private readonly client: MqttClient,
     private readonly protocolVersion: 4 | 5,
   ) {
-    client.on('connect', () => this.resend());
+    client.on('connect', (connack) => {
+      this.maxPacketBytes = connack.properties?.maximumPacketSize ?? Infinity;
+      this.resend();
+    });
     client.on('close', () => {
       this.batch = [];
     });
@@ -69,6 +77,10 @@ export class PublishLane implements PoolConnection {
   publish(message: Outbound, done: (err?: Error) => void): void {
     const messageId = message.qos === 1 ? this.allocateId() : undefined;
     const bytes = encodePublish(message, messageId, this.protocolVersion);
+    if (bytes.length > this.maxPacketBytes) {
+      setImmediate(() => done(new DownstreamRefusal(PACKET_TOO_LARGE)));
+      return;
+    }
     if (messageId !== undefined) this.unacked.set(messageId, { bytes, done });
     this.write(bytes);
     if (message.qos === 0) setImmediate(() => done());
