@@ -8,7 +8,7 @@ import { type BrokerConfig } from './config';
 import { openConnection } from './connection';
 import { InFlightWindow } from './in-flight-window';
 import { type BridgeMetrics } from './metrics';
-import { type Outbound, type PoolConnection } from './outbound';
+import { MessageExpired, type Outbound, type PoolConnection } from './outbound';
 import { PUBACK, PublishLane } from './publish-lane';
 import { RateLimiter } from './rate-limiter';
 
@@ -90,11 +90,17 @@ export class DownstreamPool {
 
   private pump(): void {
     while (this.waitingHead < this.waiting.length) {
+      const item = this.waiting[this.waitingHead];
+      const message = this.stillValid(item.message);
+      if (message === undefined) {
+        this.waitingHead += 1;
+        item.done(new MessageExpired());
+        continue;
+      }
       const lane = this.nextLane();
       if (!lane) break;
-      const item = this.waiting[this.waitingHead];
       this.waitingHead += 1;
-      this.dispatch(lane, item);
+      this.dispatch(lane, message, item.done);
     }
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
@@ -116,12 +122,29 @@ export class DownstreamPool {
     return undefined;
   }
 
-  private dispatch(lane: Lane, item: Waiting): void {
-    lane.connection.publish(item.message, (err) => {
+  private dispatch(lane: Lane, message: Outbound, done: (err?: Error) => void): void {
+    lane.connection.publish(message, (err) => {
       lane.window.release();
-      item.done(err);
+      done(err);
       this.pump();
     });
+  }
+
+  /**
+   * The message with its expiry reduced by the whole seconds it waited here (rounded to the
+   * nearest, as on arrival), or undefined once none is left.
+   */
+  private stillValid(message: Outbound): Outbound | undefined {
+    const expiry = message.properties?.messageExpiryInterval;
+    if (expiry === undefined || message.expiryAt === undefined) return message;
+    const waitedSeconds = Math.round(Math.max(0, this.clock.now() - message.expiryAt) / 1000);
+    if (waitedSeconds === 0) return message;
+    if (waitedSeconds >= expiry) return undefined;
+    return {
+      ...message,
+      properties: { ...message.properties, messageExpiryInterval: expiry - waitedSeconds },
+      expiryAt: undefined,
+    };
   }
 
   /**

@@ -3,6 +3,7 @@ import { type Logger } from 'pino';
 import { type Direction, type RouteConfig } from './config';
 import { type DeadLetterStore } from './dead-letter';
 import { type Outbound } from './downstream-pool';
+import { MessageExpired } from './outbound';
 import { DEAD_LETTER_MESSAGES, type DeadLetterReason, iotCoreRefusal } from './iot-core-limits';
 import { type BridgeMetrics } from './metrics';
 import { carriesHop, mapProperties } from './properties';
@@ -62,8 +63,8 @@ export class Forwarder {
       return;
     }
     const payload = packet.payload as Buffer;
-    const elapsed = deps.now() - inbound.arrivedAt;
-    const mapping = mapProperties(props, elapsed, deps.hop);
+    const now = deps.now();
+    const mapping = mapProperties(props, now - inbound.arrivedAt, deps.hop);
     const refusal: DeadLetterReason | undefined =
       mapping.kind === 'expired'
         ? 'expired'
@@ -83,11 +84,16 @@ export class Forwarder {
       qos: packet.qos >= 1 ? 1 : 0,
       retain: packet.retain,
       properties: mapping.properties,
+      expiryAt: now,
     };
     deps.publish(outbound, (err) => {
       if (!err) {
         deps.metrics.recordForwarded(deps.now() - inbound.arrivedAt);
         this.settle(inbound);
+        return;
+      }
+      if (err instanceof MessageExpired) {
+        this.deadLetter(inbound, target, 'expired');
         return;
       }
       // Connection losses never fail a publish (the lane sends again); a failure is the broker

@@ -7,6 +7,19 @@ export interface Outbound {
   qos: 0 | 1;
   retain: boolean;
   properties?: PublishProperties;
+  /**
+   * Clock time at which `properties.messageExpiryInterval` was right. The pool takes off the
+   * time the message then waits for a lane, and gives up on it once nothing is left.
+   */
+  expiryAt?: number;
+}
+
+/** The message expiry interval ran out while the message waited for a downstream lane. */
+export class MessageExpired extends Error {
+  constructor() {
+    super('message expiry ran out while waiting for a downstream connection');
+    this.name = 'MessageExpired';
+  }
 }
 
 /** What a pool publishes through; MQTT.js clients in production, fakes in unit tests. */

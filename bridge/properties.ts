@@ -50,8 +50,7 @@ export function mapProperties(
     out.payloadFormatIndicator = inbound.payloadFormatIndicator;
   }
   if (inbound?.messageExpiryInterval !== undefined) {
-    // LIMITATION: the expiry is reduced once, when the message arrives; time it then waits in
-    // the bridge for a downstream slot (rate limit, in-flight window) is not deducted.
+    // The time the message then waits for a downstream lane is taken off by the pool.
     // Rounded to the nearest second: rounding up would cost a fresh message a whole second
     // (and expire every 1 s message on arrival), rounding down would never charge short stays.
     const spentSeconds = Math.round(Math.max(0, elapsedMs) / 1000);

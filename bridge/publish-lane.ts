@@ -36,6 +36,8 @@ export const PUBACK = 4;
  * A packet larger than the broker's Maximum Packet Size (from its MQTT 5 CONNACK) is refused
  * here, as the broker would, instead of being sent: a broker drops the connection of a client
  * that exceeds it, and the resend after every reconnect would block the lane for good.
+ * LIMITATION: a packet sent again after a reconnect carries the message expiry it had when it
+ * was first sent; the time between the two is not taken off.
  */
 export class PublishLane implements PoolConnection {
   private readonly unacked = new Map<number, Unacked>();

@@ -229,4 +229,32 @@ describe('DownstreamPool', () => {
     expect(down.sent).toEqual([]);
     expect(up.sent.length).toBe(4);
   });
+
+  it('takes the time a message waits for a lane off its expiry, and gives up when none is left', async () => {
+    const clock = manualClock();
+    const lane = fakeLane();
+    const pool = new DownstreamPool(
+      [lane],
+      { connections: 1, publishesPerSecond: 1e6, maxInFlight: 1 },
+      clock,
+    );
+    const expiring = (n: number, seconds: number): Outbound => ({
+      ...message(n),
+      properties: { messageExpiryInterval: seconds },
+      expiryAt: clock.now(),
+    });
+    void pool.publish(message(0));
+    const long = pool.publish(expiring(1, 60));
+    const short = pool.publish(expiring(2, 3));
+
+    clock.advance(3_400);
+    lane.ack();
+    lane.ack();
+
+    expect(lane.sent.map((m) => m.topic)).toEqual(['t/0', 't/1']);
+    expect(lane.sent[1].properties?.messageExpiryInterval).toBe(57);
+    await expect(long).resolves.toBeUndefined();
+    await expect(short).rejects.toThrow(/expiry ran out/);
+    expect(pool.inFlight).toBe(0);
+  });
 });
