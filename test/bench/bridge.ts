@@ -1,6 +1,9 @@
 // Benchmark: QoS 1 messages of 200 bytes through Mosquitto's own bridge and through one
 // fleetshift bridge process, between the same two brokers, with the same load generator.
 // Usage: npm run bench:bridge [-- --json] [--messages N] [--seconds S]
+// Environment, for exploring: BENCH_UP / BENCH_DOWN (the bridge's upstream and downstream
+// connections, default 1 and 2), BENCH_SEMI (V8 semi-space MB), BENCH_PROF (CPU profile of the
+// bridge process in /tmp/fsprof).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
