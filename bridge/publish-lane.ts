@@ -1,5 +1,6 @@
 import { type MqttClient } from 'mqtt';
 
+import { FrameTap } from './frame-tap';
 import { type Outbound, type PoolConnection } from './outbound';
 import { encodePublish } from './publish-encoder';
 
@@ -117,8 +118,12 @@ export class PublishLane implements PoolConnection {
     const batch = this.batch;
     this.batch = [];
     // Offline: the packets stay in `unacked` and go out again on connect.
-    if (!this.client.connected || !this.client.stream) return;
-    this.client.stream.write(batch.length === 1 ? batch[0] : Buffer.concat(batch));
+    const stream = this.client.stream;
+    if (!this.client.connected || !stream) return;
+    const bytes = batch.length === 1 ? batch[0] : Buffer.concat(batch);
+    // Through the tap straight to its socket, past the tap's own stream machinery.
+    if (stream instanceof FrameTap) stream.send(bytes);
+    else stream.write(bytes);
   }
 
   /** After a reconnect, everything not yet acknowledged goes out again, in order, as DUP. */

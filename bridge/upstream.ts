@@ -116,7 +116,7 @@ export class UpstreamConnection {
         qos: 1,
         // Retain As Published: without it the broker clears the RETAIN flag on live messages
         // and a retained value (or its deletion) would arrive downstream as an ordinary one.
-        ...(v5 ? { rap: true, properties: { subscriptionIdentifier: this.spec.index + 1 } } : {}),
+        ...(v5 ? { rap: true } : {}),
       });
       this.log.info(
         { side: 'upstream', connection: this.spec.index, granted: granted.map((g) => g.qos) },
