@@ -1,7 +1,16 @@
 import { type IPublishPacket } from 'mqtt';
 
-/** MQTT 5 publish properties as MQTT.js models them. */
-export type PublishProperties = NonNullable<IPublishPacket['properties']>;
+/** One user property: key and value. */
+export type UserProperty = readonly [key: string, value: string];
+
+/**
+ * MQTT 5 publish properties as MQTT.js models them, plus the user properties as the ordered
+ * list they arrived in: MQTT.js's record groups repeats of a key, which loses the order of
+ * interleaved pairs (a=1, b=2, a=3), and a broker must keep that order.
+ */
+export type PublishProperties = NonNullable<IPublishPacket['properties']> & {
+  userPropertyList?: readonly UserProperty[];
+};
 
 /** The user property that marks a message as already bridged once. */
 export const HOP_PROPERTY = 'fleetshift-hop';
@@ -13,13 +22,11 @@ export type PropertyMapping =
 /**
  * The properties for the downstream publish of a message that spent `elapsedMs` in the bridge.
  *
- * Kept: user properties (order and repeats as received), content type, response topic,
- * correlation data, payload format indicator. Message expiry is reduced by the whole seconds
- * spent here, rounded up so a message never outlives what its sender asked. Topic alias and
- * subscription identifier describe one connection and are never copied. `hop` adds the loop
- * marker (only on an MQTT 5 downstream leg; pass undefined otherwise).
- * LIMITATION: MQTT.js groups user properties by key, so repeats of one key keep their order
- * but pairs of different keys interleaved (a=1, b=2, a=3) arrive grouped (a=1, a=3, b=2).
+ * Kept: user properties (order and repeats as received; the hop marker goes last), content
+ * type, response topic, correlation data, payload format indicator. Message expiry is reduced
+ * by the seconds spent here, rounded to the nearest. Topic alias and subscription identifier
+ * describe one connection and are never copied. `hop` adds the loop marker (only on an MQTT 5
+ * downstream leg; pass undefined otherwise).
  */
 export function mapProperties(
   inbound: PublishProperties | undefined,
@@ -42,6 +49,10 @@ export function mapProperties(
     hasUser = true;
   }
   if (hasUser) out.userProperties = user;
+  const inList = inbound.userPropertyList;
+  if (inList) {
+    out.userPropertyList = hop === undefined ? inList : [...inList, [HOP_PROPERTY, hop]];
+  }
 
   if (inbound?.contentType !== undefined) out.contentType = inbound.contentType;
   if (inbound?.responseTopic !== undefined) out.responseTopic = inbound.responseTopic;

@@ -126,8 +126,9 @@ function readProperty(c: Cursor, id: number, props: PublishProperties): boolean 
   }
 }
 
-/** Groups repeats of a key into an array, in order, as MQTT.js models user properties. */
+/** Keeps the ordered list, and groups repeats of a key as MQTT.js models user properties. */
 function addUserProperty(props: PublishProperties, key: string, value: string): void {
+  props.userPropertyList = [...(props.userPropertyList ?? []), [key, value]];
   const user = (props.userProperties ??= {});
   const had = user[key];
   if (had === undefined) user[key] = value;

@@ -69,11 +69,14 @@ function encodeProperties(p: PublishProperties): Buffer {
     len.writeUInt16BE(p.correlationData.length, 1);
     parts.push(len, Buffer.from(p.correlationData));
   }
-  for (const [key, value] of Object.entries(p.userProperties ?? {})) {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      parts.push(Buffer.from([0x26]), utf8(key), utf8(String(v)));
-    }
-  }
+  // The ordered list when the message came through the bridge's decoder; MQTT.js's record
+  // (grouped by key) otherwise.
+  const pairs =
+    p.userPropertyList ??
+    Object.entries(p.userProperties ?? {}).flatMap(([key, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v) => [key, String(v)] as const),
+    );
+  for (const [key, value] of pairs) parts.push(Buffer.from([0x26]), utf8(key), utf8(value));
   return Buffer.concat(parts);
 }
 

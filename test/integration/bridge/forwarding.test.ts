@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 
+import { type IPublishPacket } from 'mqtt';
+
 import { type BridgeHandle } from '../../../bridge';
+import { type PublishProperties } from '../../../bridge/properties';
+import { decodePublish } from '../../../bridge/publish-decoder';
 import {
   startIotCoreBroker,
   startLegacyBroker,
@@ -83,6 +87,36 @@ describe('bridge forwarding, device-to-backend', () => {
     // Whole seconds: the bridge rounds its share, each broker deducts its own.
     expect(props.messageExpiryInterval).toBeGreaterThanOrEqual(57);
     expect(props.messageExpiryInterval).toBeLessThanOrEqual(60);
+  });
+
+  it('keeps interleaved user properties in the order they were sent', async () => {
+    // MQTT.js groups user properties by key, so both ends here read and write raw frames.
+    const pair = (k: string, v: string): Buffer =>
+      Buffer.concat([Buffer.from([0x26]), utf8(k), utf8(v)]);
+    const props = Buffer.concat([pair('a', '1'), pair('b', '2'), pair('a', '3')]);
+    const body = Buffer.concat([
+      utf8('dev/1/ordered'),
+      Buffer.from([props.length]),
+      props,
+      Buffer.from('x'),
+    ]);
+    const raw: Buffer[] = [];
+    backend.client.stream.on('data', (chunk: Buffer) => raw.push(chunk));
+
+    device.client.stream.write(Buffer.concat([Buffer.from([0x30, body.length]), body]));
+
+    await waitFor(() => backend.received.some((m) => m.topic === 'dev/1/ordered'), 'it');
+    const frames = publishFrames(Buffer.concat(raw));
+    const forwarded = frames
+      .map((f) => decodePublish(f.header, f.body, 5))
+      .find((p): p is IPublishPacket => typeof p === 'object' && p.topic === 'dev/1/ordered');
+    const list = (forwarded?.properties as PublishProperties | undefined)?.userPropertyList;
+    expect(list).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+      ['fleetshift-hop', 'fs'],
+    ]);
   });
 
   it('republishes an aliased publish with its full topic, without alias or subscription id', async () => {
@@ -177,3 +211,28 @@ describe('bridge forwarding, device-to-backend', () => {
     );
   });
 });
+
+function utf8(text: string): Buffer {
+  const bytes = Buffer.from(text);
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+}
+
+/** The PUBLISH frames in a captured byte stream. */
+function publishFrames(bytes: Buffer): { header: number; body: Buffer }[] {
+  const frames: { header: number; body: Buffer }[] = [];
+  let at = 0;
+  while (at + 2 <= bytes.length) {
+    let length = 0;
+    let multiplier = 1;
+    let i = at + 1;
+    while (bytes[i] & 0x80) {
+      length += (bytes[i++] & 0x7f) * multiplier;
+      multiplier *= 128;
+    }
+    length += bytes[i++] * multiplier;
+    if (bytes[at] >> 4 === 3)
+      frames.push({ header: bytes[at], body: bytes.subarray(i, i + length) });
+    at = i + length;
+  }
+  return frames;
+}

@@ -1,10 +1,21 @@
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 
+import { mapProperties, type PublishProperties } from '../../../bridge/properties';
 import { decodePublish } from '../../../bridge/publish-decoder';
+import { encodePublish } from '../../../bridge/publish-encoder';
 
 /** The PUBLISH frame mqtt-packet writes, split into its header byte and its body. */
 function frame(packet: IPublishPacket, protocolVersion: 4 | 5): { header: number; body: Buffer } {
-  const bytes = mqttPacket.generate(packet, { protocolVersion });
+  return frameOf(mqttPacket.generate(packet, { protocolVersion }));
+}
+
+function utf8(text: string): Buffer {
+  const bytes = Buffer.from(text);
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+}
+
+/** A frame's header byte and body. */
+function frameOf(bytes: Buffer): { header: number; body: Buffer } {
   let at = 1;
   while (bytes[at] & 0x80) at += 1;
   return { header: bytes[0], body: bytes.subarray(at + 1) };
@@ -22,8 +33,9 @@ function reference(packet: IPublishPacket, protocolVersion: 4 | 5): IPublishPack
 
 /** The fields the forwarder reads, for comparison; subscription identifiers are dropped. */
 function fields(p: IPublishPacket): object {
-  const properties = { ...p.properties };
+  const properties: PublishProperties = { ...p.properties };
   delete properties.subscriptionIdentifier;
+  delete properties.userPropertyList;
   return {
     topic: p.topic,
     payload: Buffer.from(p.payload as Buffer),
@@ -89,6 +101,41 @@ describe('decodePublish', () => {
 
     expect(decoded.properties).not.toHaveProperty('subscriptionIdentifier');
     expect(decoded.properties?.contentType).toBe('application/json');
+  });
+
+  it('keeps interleaved user properties in their order through decode, mapping and encode', () => {
+    // Built by hand: mqtt-packet and MQTT.js group user properties by key.
+    const pair = (k: string, v: string): Buffer =>
+      Buffer.concat([Buffer.from([0x26]), utf8(k), utf8(v)]);
+    const props = Buffer.concat([pair('a', '1'), pair('b', '2'), pair('a', '3')]);
+    const body = Buffer.concat([utf8('t'), Buffer.from([props.length]), props, Buffer.from('x')]);
+
+    const inbound = decodePublish(0x30, body, 5) as IPublishPacket & {
+      properties: PublishProperties;
+    };
+    const mapping = mapProperties(inbound.properties, 0, 'fs');
+    if (mapping.kind !== 'forward') throw new Error('not forwarded');
+    const out = encodePublish(
+      { topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, ...mapping },
+      undefined,
+      5,
+    );
+    const again = frameOf(out);
+    const forwarded = decodePublish(again.header, again.body, 5) as IPublishPacket & {
+      properties: PublishProperties;
+    };
+
+    expect(inbound.properties.userPropertyList).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+    ]);
+    expect(forwarded.properties.userPropertyList).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+      ['fleetshift-hop', 'fs'],
+    ]);
   });
 
   it('gives the payload as a view of the received bytes, not a copy', () => {
