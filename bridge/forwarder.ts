@@ -6,9 +6,19 @@ import { type Outbound } from './downstream-pool';
 import { MessageExpired } from './outbound';
 import { DEAD_LETTER_MESSAGES, type DeadLetterReason, iotCoreRefusal } from './iot-core-limits';
 import { type BridgeMetrics } from './metrics';
-import { carriesHop, mapProperties } from './properties';
+import { carriesHop, hopMarker, mapProperties } from './properties';
 import { rewriteTopic, topicMatches } from './topic-filter';
 import { type Inbound } from './upstream';
+
+/** What the forwarder does with one upstream topic. */
+interface TopicRoute {
+  /** The downstream topic; undefined for our own echo on MQTT 3.1.1 legs. */
+  target: string | undefined;
+  /** The marker this message carries if the bridge published it on this very topic. */
+  echo: string | undefined;
+  /** The marker to add when forwarding to the target. */
+  marker: string | undefined;
+}
 
 /** What the forwarder needs around it; each part is replaceable in unit tests. */
 export interface ForwarderDeps {
@@ -16,7 +26,7 @@ export interface ForwarderDeps {
   routes: RouteConfig[];
   /** Filters the opposite direction writes on our upstream broker (loop guard on 3.1.1 legs). */
   oppositeWrites: string[];
-  /** The hop marker value; undefined where a leg is MQTT 3.1.1. */
+  /** The bridge id hop markers are made of; undefined where a leg is MQTT 3.1.1. */
   hop: string | undefined;
   /** Whether the downstream broker is IoT Core, whose limits then apply. */
   toIotCore: boolean;
@@ -35,7 +45,7 @@ export interface ForwarderDeps {
  */
 export class Forwarder {
   private active = 0;
-  private readonly targets = new Map<string, string | undefined>();
+  private readonly routes = new Map<string, TopicRoute>();
 
   constructor(private readonly deps: ForwarderDeps) {}
 
@@ -48,15 +58,14 @@ export class Forwarder {
     const { deps } = this;
     const { packet } = inbound;
     const props = packet.properties;
+    const route = this.routeOf(packet.topic);
 
-    if (deps.hop !== undefined && carriesHop(props, deps.hop)) {
+    if (route.echo !== undefined && carriesHop(props, route.echo)) {
       deps.metrics.recordSkipped('loop');
       inbound.ticket.complete();
       return;
     }
-    const topic = packet.topic;
-
-    const target = this.targetOf(topic);
+    const target = route.target;
     if (target === undefined) {
       deps.metrics.recordSkipped('loop');
       inbound.ticket.complete();
@@ -64,7 +73,7 @@ export class Forwarder {
     }
     const payload = packet.payload as Buffer;
     const now = deps.now();
-    const mapping = mapProperties(props, now - inbound.arrivedAt, deps.hop);
+    const mapping = mapProperties(props, now - inbound.arrivedAt, route.marker);
     const refusal: DeadLetterReason | undefined =
       mapping.kind === 'expired'
         ? 'expired'
@@ -104,21 +113,28 @@ export class Forwarder {
   }
 
   /**
-   * The downstream topic for an upstream one, or undefined if the opposite direction wrote it
-   * (a loop on MQTT 3.1.1 legs). Devices reuse a small set of topics, so answers are cached.
+   * Where a topic goes and which hop markers apply to it. Devices reuse a small set of topics,
+   * so answers are cached (the cache starts over at 10,000 topics).
    */
-  private targetOf(topic: string): string | undefined {
-    const cached = this.targets.get(topic);
-    if (cached !== undefined || this.targets.has(topic)) return cached;
+  private routeOf(topic: string): TopicRoute {
+    const cached = this.routes.get(topic);
+    if (cached) return cached;
     const { deps } = this;
     let target: string | undefined;
+    // A topic the opposite direction writes is our own echo on MQTT 3.1.1 legs: skipped.
     if (!deps.oppositeWrites.some((filter) => topicMatches(filter, topic))) {
       const route = deps.routes.find((r) => topicMatches(r.filter, topic));
       target = rewriteTopic(topic, route?.rewrite);
     }
-    if (this.targets.size >= 10_000) this.targets.clear();
-    this.targets.set(topic, target);
-    return target;
+    const hop = deps.hop;
+    const route: TopicRoute = {
+      target,
+      echo: hop === undefined ? undefined : hopMarker(hop, topic),
+      marker: hop === undefined || target === undefined ? undefined : hopMarker(hop, target),
+    };
+    if (this.routes.size >= 10_000) this.routes.clear();
+    this.routes.set(topic, route);
+    return route;
   }
 
   private deadLetter(inbound: Inbound, topic: string, reason: DeadLetterReason): void {

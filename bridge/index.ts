@@ -25,7 +25,7 @@ export {
   iotCoreRefusal,
 } from './iot-core-limits';
 export type { DeadLetterReason } from './iot-core-limits';
-export { HOP_PROPERTY, carriesHop, mapProperties } from './properties';
+export { HOP_PROPERTY, carriesHop, hopMarker, mapProperties } from './properties';
 export type { PropertyMapping, PublishProperties } from './properties';
 export { filtersOverlap, isValidFilter, rewriteTopic, topicMatches } from './topic-filter';
 export type { TopicRewrite } from './topic-filter';

@@ -15,6 +15,22 @@ export type PublishProperties = NonNullable<IPublishPacket['properties']> & {
 /** The user property that marks a message as already bridged once. */
 export const HOP_PROPERTY = 'fleetshift-hop';
 
+/**
+ * The hop marker a bridge puts on a message it publishes on `topic`: its id and a hash of the
+ * topic. The opposite direction skips a message only if it carries the marker for the topic it
+ * arrived on, so it skips its partner's echo but forwards a reply on another topic that copied
+ * the request's user properties (marker included).
+ */
+export function hopMarker(bridgeId: string, topic: string): string {
+  // FNV-1a, 32 bits: short, and a reply's topic colliding with its request's is 1 in 4 billion.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < topic.length; i += 1) {
+    hash ^= topic.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `${bridgeId}#${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 /** What {@link mapProperties} decided for one message. */
 export type PropertyMapping =
   { kind: 'forward'; properties: PublishProperties | undefined } | { kind: 'expired' };
@@ -22,7 +38,8 @@ export type PropertyMapping =
 /**
  * The properties for the downstream publish of a message that spent `elapsedMs` in the bridge.
  *
- * Kept: user properties (order and repeats as received; the hop marker goes last), content
+ * Kept: user properties (order and repeats as received; a hop marker copied from elsewhere is
+ * replaced by this hop's, which goes last), content
  * type, response topic, correlation data, payload format indicator. Message expiry is reduced
  * by the seconds spent here, rounded to the nearest. Topic alias and subscription identifier
  * describe one connection and are never copied. `hop` adds the loop marker (only on an MQTT 5
@@ -40,6 +57,7 @@ export function mapProperties(
   let hasUser = false;
   if (inUser) {
     for (const [key, value] of Object.entries(inUser)) {
+      if (hop !== undefined && key === HOP_PROPERTY) continue;
       user[key] = Array.isArray(value) ? [...value] : value;
       hasUser = true;
     }
@@ -51,7 +69,10 @@ export function mapProperties(
   if (hasUser) out.userProperties = user;
   const inList = inbound.userPropertyList;
   if (inList) {
-    out.userPropertyList = hop === undefined ? inList : [...inList, [HOP_PROPERTY, hop]];
+    out.userPropertyList =
+      hop === undefined
+        ? inList
+        : [...inList.filter(([key]) => key !== HOP_PROPERTY), [HOP_PROPERTY, hop]];
   }
 
   if (inbound?.contentType !== undefined) out.contentType = inbound.contentType;
@@ -73,9 +94,9 @@ export function mapProperties(
 }
 
 /**
- * Whether an inbound message carries this bridge's hop marker (it was forwarded once already).
- * LIMITATION: a client that copies a request's user properties into its reply copies the marker
- * too, and the reply is then skipped as a loop (counted as skipped, not dead-lettered).
+ * Whether an inbound message carries the given hop marker (see {@link hopMarker}).
+ * LIMITATION: a reply published on the very topic of its request, with the request's user
+ * properties copied, carries the request's marker and is skipped as an echo (counted).
  */
 export function carriesHop(properties: PublishProperties | undefined, hop: string): boolean {
   const value = properties?.userProperties?.[HOP_PROPERTY];
@@ -97,6 +118,7 @@ function carriesAny(p: PublishProperties | undefined): p is PublishProperties {
 }
 
 const NOTHING: PropertyMapping = Object.freeze({ kind: 'forward', properties: undefined });
+/** Frozen mappings by marker; started over at 10,000 markers (one per topic). */
 const hopOnly = new Map<string, PropertyMapping>();
 
 /**
@@ -109,6 +131,7 @@ function onlyHop(hop: string | undefined): PropertyMapping {
   if (!mapping) {
     const properties = Object.freeze({ userProperties: Object.freeze({ [HOP_PROPERTY]: hop }) });
     mapping = Object.freeze({ kind: 'forward', properties });
+    if (hopOnly.size >= 10_000) hopOnly.clear();
     hopOnly.set(hop, mapping);
   }
   return mapping;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type IPublishPacket } from 'mqtt';
 
 import { type BridgeHandle } from '../../../bridge';
-import { type PublishProperties } from '../../../bridge/properties';
+import { hopMarker, type PublishProperties } from '../../../bridge/properties';
 import { decodePublish } from '../../../bridge/publish-decoder';
 import {
   startIotCoreBroker,
@@ -78,7 +78,11 @@ describe('bridge forwarding, device-to-backend', () => {
     });
     await waitFor(() => backend.received.length === 1, 'the message');
     const props = backend.received[0].properties ?? {};
-    expect(props.userProperties).toEqual({ trace: 'abc', a: ['1', '2'], 'fleetshift-hop': 'fs' });
+    expect(props.userProperties).toEqual({
+      trace: 'abc',
+      a: ['1', '2'],
+      'fleetshift-hop': hopMarker('fs', 'dev/1/props'),
+    });
     expect(Object.keys(props.userProperties ?? {})).toEqual(['trace', 'a', 'fleetshift-hop']);
     expect(props.contentType).toBe('application/json');
     expect(props.responseTopic).toBe('resp/dev1');
@@ -115,7 +119,7 @@ describe('bridge forwarding, device-to-backend', () => {
       ['a', '1'],
       ['b', '2'],
       ['a', '3'],
-      ['fleetshift-hop', 'fs'],
+      ['fleetshift-hop', hopMarker('fs', 'dev/1/ordered')],
     ]);
   });
 

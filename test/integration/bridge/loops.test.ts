@@ -85,6 +85,47 @@ describe('bridge loop prevention', () => {
     },
   );
 
+  it('forwards a reply that copied the request user properties, hop marker included', async () => {
+    const bridges = await bothDirections(
+      bridgeConfigInput(legacy, iot, {
+        sharedGroup: 'reply',
+        routes: {
+          'device-to-backend': [{ filter: 'req/#' }],
+          'backend-to-device': [{ filter: 'resp/#' }, { filter: 'req/#' }],
+        },
+      }),
+    );
+    try {
+      legacySide = await legacyClient(legacy, 5);
+      iotSide = await iotClient(iot, 'replier', 5);
+      await legacySide.client.subscribeAsync('resp/#', { qos: 1 });
+      await iotSide.client.subscribeAsync('req/#', { qos: 1 });
+      // The backend answers on the response topic with every user property of the request.
+      iotSide.client.on('message', (topic, payload, packet) => {
+        if (!topic.startsWith('req/')) return;
+        void iotSide.client.publishAsync('resp/1', `re:${payload}`, {
+          qos: 1,
+          properties: { userProperties: packet.properties?.userProperties },
+        });
+      });
+
+      await legacySide.client.publishAsync('req/1', 'ping', {
+        qos: 1,
+        properties: { userProperties: { trace: 't1' } },
+      });
+
+      await waitFor(() => legacySide.received.some((m) => m.payload === 're:ping'), 'the reply');
+      const reply = legacySide.received.find((m) => m.payload === 're:ping');
+      expect(reply?.properties?.userProperties).toMatchObject({ trace: 't1' });
+      await settle(500);
+      // The request's own echo on req/1 was still recognised and skipped.
+      expect(bridges[1].metrics.totals.skipped).toBe(1);
+      expect(legacySide.received.filter((m) => m.payload === 're:ping')).toHaveLength(1);
+    } finally {
+      await Promise.all(bridges.map((b) => b.stop()));
+    }
+  });
+
   it('refuses x/# both ways when a leg is MQTT 3.1.1, naming both routes', () => {
     const input = bridgeConfigInput(legacy, iot, {
       routes: {

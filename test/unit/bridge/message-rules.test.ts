@@ -2,6 +2,7 @@ import {
   type BridgeConfigError,
   carriesHop,
   filtersOverlap,
+  hopMarker,
   iotCoreRefusal,
   mapProperties,
   parseBridgeConfig,
@@ -78,6 +79,25 @@ describe('mapProperties', () => {
     expect(carriesHop(mapping.properties, 'fs')).toBe(true);
     expect(carriesHop(mapping.properties, 'other')).toBe(false);
     expect(carriesHop(inbound, 'fs')).toBe(false);
+  });
+
+  it('replaces a hop marker copied from another message with its own', () => {
+    const copied = { userProperties: { 'fleetshift-hop': hopMarker('fs', 'req/1'), trace: 'x' } };
+
+    const mapping = mapProperties(copied, 0, hopMarker('fs', 'resp/1'));
+
+    if (mapping.kind !== 'forward') throw new Error('expected forward');
+    expect(mapping.properties?.userProperties).toEqual({
+      trace: 'x',
+      'fleetshift-hop': hopMarker('fs', 'resp/1'),
+    });
+  });
+
+  it('makes a marker per bridge and topic', () => {
+    expect(hopMarker('fs', 'dev/1/t')).toMatch(/^fs#[0-9a-f]{8}$/);
+    expect(hopMarker('fs', 'dev/1/t')).toBe(hopMarker('fs', 'dev/1/t'));
+    expect(hopMarker('fs', 'dev/1/t')).not.toBe(hopMarker('fs', 'dev/2/t'));
+    expect(hopMarker('fs', 'dev/1/t')).not.toBe(hopMarker('other', 'dev/1/t'));
   });
 
   it('sends no properties when there are none to carry', () => {
