@@ -89,7 +89,7 @@ export async function startBridge(
     oppositeWrites,
     hop: allV5 ? config.bridgeId : undefined,
     toIotCore,
-    publish: (message, done) => pool.send(message, done),
+    publish: (message, done, ticket) => pool.send(message, done, ticket),
     deadLetters,
     metrics,
     log,
@@ -111,6 +111,7 @@ export async function startBridge(
           clientId: `${clientIdPrefix}-up-${index}-${filterSet}`,
           index,
           filters,
+          receiveMaximum: config.upstream.receiveMaximum,
           reconnect: config.reconnect,
         },
         (inbound) => forwarder.handle(inbound),
@@ -119,6 +120,9 @@ export async function startBridge(
         () => clock.now(),
       ),
   );
+
+  // Messages of a lost upstream connection come again; copies still waiting are dropped.
+  for (const upstream of upstreams) upstream.client.on('close', () => pool.dropAbandoned());
 
   let draining = false;
   const health = (): BridgeHealth => {

@@ -79,10 +79,18 @@ const schema = z.strictObject({
     'backend-to-device': z.array(routeSchema).default([]),
   }),
   upstream: z
-    .strictObject({ connections: z.number().int().min(1).max(64).default(1) })
+    .strictObject({
+      connections: z.number().int().min(1).max(64).default(1),
+      /**
+       * MQTT 5: messages the broker may send each upstream connection before its acks. It
+       * bounds what the bridge holds while the downstream is slow or away: at most this many
+       * messages per connection (times their size) are in memory.
+       */
+      receiveMaximum: z.number().int().min(1).max(65535).default(10_000),
+    })
     .prefault({}),
   downstream: z
-    .object({
+    .strictObject({
       connections: z.number().int().min(1).max(256).default(4),
       /** Per connection; IoT Core's default limit is 100 publishes per second. */
       publishesPerSecond: z.number().positive().default(100),
@@ -91,7 +99,7 @@ const schema = z.strictObject({
     })
     .prefault({}),
   reconnect: z
-    .object({
+    .strictObject({
       minMs: z.number().int().min(10).default(500),
       maxMs: z.number().int().default(30000),
     })

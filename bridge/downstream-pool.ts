@@ -8,7 +8,8 @@ import { type BrokerConfig } from './config';
 import { openConnection } from './connection';
 import { InFlightWindow } from './in-flight-window';
 import { type BridgeMetrics } from './metrics';
-import { MessageExpired, type Outbound, type PoolConnection } from './outbound';
+import { type AckTicket } from './ordered-acks';
+import { MessageAbandoned, MessageExpired, type Outbound, type PoolConnection } from './outbound';
 import { PUBACK, PublishLane } from './publish-lane';
 import { RateLimiter } from './rate-limiter';
 
@@ -28,6 +29,7 @@ interface Lane {
 interface Waiting {
   message: Outbound;
   done: (err?: Error) => void;
+  ticket: AckTicket | undefined;
 }
 
 /**
@@ -37,7 +39,7 @@ interface Waiting {
  */
 export class DownstreamPool {
   private readonly lanes: Lane[];
-  private readonly waiting: Waiting[] = [];
+  private waiting: Waiting[] = [];
   private waitingHead = 0;
   private cursor = 0;
   private timer: TimerHandle | undefined;
@@ -71,10 +73,30 @@ export class DownstreamPool {
     );
   }
 
-  /** Like {@link publish} with a callback: no promise per message on the hot path. */
-  send(message: Outbound, done: (err?: Error) => void): void {
-    this.waiting.push({ message, done });
+  /**
+   * Like {@link publish} with a callback: no promise per message on the hot path. With the
+   * message's upstream ticket, a message still waiting when that ticket is abandoned is
+   * dropped (done gets {@link MessageAbandoned}) instead of sent.
+   */
+  send(message: Outbound, done: (err?: Error) => void, ticket?: AckTicket): void {
+    this.waiting.push({ message, done, ticket });
     this.pump();
+  }
+
+  /**
+   * Drops every waiting message whose upstream connection is gone. Called when one closes, so
+   * that while the downstream stalls, memory holds no copies the broker will deliver again.
+   */
+  dropAbandoned(): void {
+    const kept: Waiting[] = [];
+    const dropped: Waiting[] = [];
+    for (let i = this.waitingHead; i < this.waiting.length; i += 1) {
+      const item = this.waiting[i];
+      (item.ticket?.abandoned ? dropped : kept).push(item);
+    }
+    this.waiting = kept;
+    this.waitingHead = 0;
+    for (const item of dropped) item.done(new MessageAbandoned());
   }
 
   /** Tells the pool that connections changed state (a lane may be usable again). */
@@ -91,6 +113,11 @@ export class DownstreamPool {
   private pump(): void {
     while (this.waitingHead < this.waiting.length) {
       const item = this.waiting[this.waitingHead];
+      if (item.ticket?.abandoned) {
+        this.waitingHead += 1;
+        item.done(new MessageAbandoned());
+        continue;
+      }
       const message = this.stillValid(item.message);
       if (message === undefined) {
         this.waitingHead += 1;

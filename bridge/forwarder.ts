@@ -3,7 +3,8 @@ import { type Logger } from 'pino';
 import { type Direction, type RouteConfig } from './config';
 import { type DeadLetterStore } from './dead-letter';
 import { type Outbound } from './downstream-pool';
-import { MessageExpired } from './outbound';
+import { type AckTicket } from './ordered-acks';
+import { MessageAbandoned, MessageExpired } from './outbound';
 import { DEAD_LETTER_MESSAGES, type DeadLetterReason, iotCoreRefusal } from './iot-core-limits';
 import { type BridgeMetrics } from './metrics';
 import { carriesHop, hopMarker, mapProperties } from './properties';
@@ -30,8 +31,11 @@ export interface ForwarderDeps {
   hop: string | undefined;
   /** Whether the downstream broker is IoT Core, whose limits then apply. */
   toIotCore: boolean;
-  /** Publishes downstream and calls back on the downstream acknowledgement (or refusal). */
-  publish: (message: Outbound, done: (err?: Error) => void) => void;
+  /**
+   * Publishes downstream and calls back on the downstream acknowledgement (or refusal); the
+   * ticket lets it drop a message whose upstream connection is gone before it was sent.
+   */
+  publish: (message: Outbound, done: (err?: Error) => void, ticket: AckTicket) => void;
   deadLetters: DeadLetterStore;
   metrics: BridgeMetrics;
   log: Logger;
@@ -95,21 +99,29 @@ export class Forwarder {
       properties: mapping.properties,
       expiryAt: now,
     };
-    deps.publish(outbound, (err) => {
-      if (!err) {
-        deps.metrics.recordForwarded(deps.now() - inbound.arrivedAt);
-        this.settle(inbound);
-        return;
-      }
-      if (err instanceof MessageExpired) {
-        this.deadLetter(inbound, target, 'expired');
-        return;
-      }
-      // Connection losses never fail a publish (the lane sends again); a failure is the broker
-      // refusing this message, and sending it again would be refused again.
-      deps.log.warn({ topic: target, err: err.message }, 'downstream refused a message');
-      this.deadLetter(inbound, target, 'downstream-refused');
-    });
+    deps.publish(
+      outbound,
+      (err) => {
+        if (!err) {
+          deps.metrics.recordForwarded(deps.now() - inbound.arrivedAt);
+          this.settle(inbound);
+          return;
+        }
+        if (err instanceof MessageAbandoned) {
+          this.active -= 1;
+          return;
+        }
+        if (err instanceof MessageExpired) {
+          this.deadLetter(inbound, target, 'expired');
+          return;
+        }
+        // Connection losses never fail a publish (the lane sends again); a failure is the broker
+        // refusing this message, and sending it again would be refused again.
+        deps.log.warn({ topic: target, err: err.message }, 'downstream refused a message');
+        this.deadLetter(inbound, target, 'downstream-refused');
+      },
+      inbound.ticket,
+    );
   }
 
   /**

@@ -19,6 +19,8 @@ export type FrameHandler = (header: number, body: Buffer) => void;
  */
 export class FrameTap extends Duplex {
   private pending: Buffer | undefined;
+  private held = false;
+  private backedUp = false;
 
   constructor(
     readonly socket: Duplex,
@@ -52,8 +54,25 @@ export class FrameTap extends Duplex {
     this.socket.write(chunk, done);
   }
 
+  /**
+   * Stops handing over frames (and reading the socket) until released: the broker then waits,
+   * by TCP's flow control, with what it has not sent. Frames already read stay here.
+   */
+  hold(on: boolean): void {
+    if (this.held === on) return;
+    this.held = on;
+    if (!on && this.pending) setImmediate(() => this.receive(Buffer.alloc(0)));
+    this.flow();
+  }
+
   override _read(): void {
-    this.socket.resume();
+    this.backedUp = false;
+    this.flow();
+  }
+
+  private flow(): void {
+    if (this.held || this.backedUp) this.socket.pause();
+    else this.socket.resume();
   }
 
   override _final(done: (err?: Error) => void): void {
@@ -73,7 +92,7 @@ export class FrameTap extends Duplex {
     let passFrom = -1;
     const passed: Buffer[] = [];
 
-    while (offset < data.length) {
+    while (offset < data.length && !this.held) {
       const frame = frameAt(data, offset);
       if (frame === undefined) break;
       if (frame === 'malformed') {
@@ -96,7 +115,10 @@ export class FrameTap extends Duplex {
     if (offset < data.length) this.pending = data.subarray(offset);
     if (passed.length === 0 || this.destroyed) return;
     const more = this.push(passed.length === 1 ? passed[0] : Buffer.concat(passed));
-    if (!more) this.socket.pause();
+    if (!more) {
+      this.backedUp = true;
+      this.flow();
+    }
   }
 }
 

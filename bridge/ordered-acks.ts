@@ -2,6 +2,11 @@
 export interface AckTicket {
   /** Marks the message as handled downstream; its ack goes out once all earlier ones have. */
   complete(): void;
+  /**
+   * True once the connection the message came on is gone: its ack can never be sent, and the
+   * broker delivers the message again, so forwarding this copy would only add a duplicate.
+   */
+  readonly abandoned: boolean;
 }
 
 /**
@@ -10,6 +15,7 @@ export interface AckTicket {
  */
 class Entry implements AckTicket {
   done = false;
+  abandoned = false;
 
   constructor(
     readonly owner: OrderedAcks,
@@ -57,7 +63,10 @@ export class OrderedAcks {
    * gone, and the broker will deliver them again on the next session.
    */
   discard(): void {
-    for (let i = this.head; i < this.queue.length; i += 1) this.queue[i].done = true;
+    for (let i = this.head; i < this.queue.length; i += 1) {
+      this.queue[i].done = true;
+      this.queue[i].abandoned = true;
+    }
     this.queue = [];
     this.head = 0;
   }

@@ -28,3 +28,11 @@ export interface PoolConnection {
   publish(message: Outbound, done: (err?: Error) => void): void;
   close(): Promise<void>;
 }
+
+/** The message's upstream connection is gone before it was sent; the broker delivers it again. */
+export class MessageAbandoned extends Error {
+  constructor() {
+    super('upstream connection lost before the message was sent; it will be delivered again');
+    this.name = 'MessageAbandoned';
+  }
+}

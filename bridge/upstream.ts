@@ -28,6 +28,8 @@ export interface UpstreamSpec {
    *
    * Full filters to subscribe, e.g. `$share/backends/dev/#`. */
   filters: string[];
+  /** Messages held unacked at most: the MQTT 5 Receive Maximum, and enforced on any version. */
+  receiveMaximum: number;
   reconnect: { minMs: number; maxMs: number };
 }
 
@@ -52,9 +54,13 @@ export class UpstreamConnection {
     private readonly log: Logger,
     private readonly now: () => number,
   ) {
-    // LIMITATION: nothing bounds the memory of messages held while the downstream stalls but
-    // this receive maximum (65,535 per upstream connection); large payloads can use gigabytes.
-    const props = spec.broker.protocolVersion === 5 ? { receiveMaximum: 65535 } : undefined;
+    // The receive maximum bounds what this connection holds while the downstream is slow; the
+    // tap enforces it too (see receive), for brokers that send past it and for MQTT 3.1.1.
+    // LIMITATION: the bound counts messages, not bytes. While the tap holds the socket,
+    // MQTT.js reads no PINGRESP either; a hold longer than 1.5 keepalives ends in a reconnect,
+    // and the broker delivers the unacked messages again.
+    const v5 = spec.broker.protocolVersion === 5;
+    const props = v5 ? { receiveMaximum: spec.receiveMaximum } : undefined;
     this.client = openConnection(
       {
         broker: spec.broker,
@@ -130,7 +136,7 @@ export class UpstreamConnection {
   private receive(tap: FrameTap, header: number, body: Buffer): void {
     if (this.channel?.tap !== tap) {
       this.channel?.discard();
-      this.channel = new AckChannel(tap, () => this.metrics.recordAcked());
+      this.channel = new AckChannel(tap, () => this.released());
     }
     // Draining: neither forward nor ack, so the broker keeps the message for a live instance.
     if (!this.accepting) return;
@@ -145,9 +151,21 @@ export class UpstreamConnection {
     }
     if (packet.dup) this.metrics.recordRedelivered();
     const ticket = packet.qos === 1 ? this.channel.take(packet.messageId as number) : NO_ACK_NEEDED;
+    // A broker that sends past our Receive Maximum (or an MQTT 3.1.1 broker with a larger
+    // in-flight window) is made to wait: the socket is not read until acks go out. A broker
+    // that keeps to it is never held, so its PINGRESPs are read even while all are in flight.
+    if (this.channel.pending > this.spec.receiveMaximum) tap.hold(true);
     this.onMessage({ packet, arrivedAt: this.now(), ticket });
+  }
+
+  /** An ack was released: count it, and read the socket again once well below the maximum. */
+  private released(): void {
+    this.metrics.recordAcked();
+    const channel = this.channel;
+    // Three quarters: resuming at the maximum would hold and release once per message.
+    if (channel && channel.pending * 4 <= this.spec.receiveMaximum * 3) channel.tap.hold(false);
   }
 }
 
 /** The ticket of a QoS 0 message: nothing is owed upstream. */
-const NO_ACK_NEEDED: AckTicket = { complete: () => undefined };
+const NO_ACK_NEEDED: AckTicket = { complete: () => undefined, abandoned: false };

@@ -257,4 +257,28 @@ describe('DownstreamPool', () => {
     await expect(short).rejects.toThrow(/expiry ran out/);
     expect(pool.inFlight).toBe(0);
   });
+
+  it('drops waiting messages whose upstream connection is gone, never the ones in flight', async () => {
+    const clock = manualClock();
+    const lane = fakeLane();
+    const pool = new DownstreamPool(
+      [lane],
+      { connections: 1, publishesPerSecond: 1e6, maxInFlight: 1 },
+      clock,
+    );
+    const acks = new OrderedAcks(() => undefined);
+    const outcomes: string[] = [];
+    for (let n = 0; n < 3; n += 1) {
+      pool.send(message(n), (err) => outcomes.push(`${n}:${err?.name ?? 'sent'}`), acks.add(n));
+    }
+
+    acks.discard();
+    pool.dropAbandoned();
+
+    expect(outcomes).toEqual(['1:MessageAbandoned', '2:MessageAbandoned']);
+    expect(lane.sent.map((m) => m.topic)).toEqual(['t/0']);
+    lane.ack();
+    expect(outcomes).toEqual(['1:MessageAbandoned', '2:MessageAbandoned', '0:sent']);
+    expect(pool.inFlight).toBe(0);
+  });
 });

@@ -63,6 +63,28 @@ describe('FrameTap', () => {
     }
   });
 
+  it('hands over nothing while held, then the rest in order once released', async () => {
+    const socket = new PassThrough();
+    const taken: number[] = [];
+    const tap: FrameTap = new FrameTap(socket, PUBLISH, (_header, body) => {
+      taken.push(body.readUInt16BE(2 + body.readUInt16BE(0)));
+      if (taken.length === 2) tap.hold(true);
+    });
+    tap.resume();
+
+    socket.write(Buffer.concat([1, 2, 3, 4].map((id) => publish(id))));
+    await settle();
+    socket.write(publish(5));
+    await settle();
+
+    expect(taken).toEqual([1, 2]);
+    expect(socket.isPaused()).toBe(true);
+    tap.hold(false);
+    await settle();
+    await settle();
+    expect(taken).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('closes the connection on a frame length of more than four bytes', async () => {
     const { socket, tap, taken } = tapped();
     const closed = new Promise<Error | undefined>((resolve) => {
