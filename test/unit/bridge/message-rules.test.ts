@@ -142,6 +142,8 @@ describe('parseBridgeConfig', () => {
         iotCore: { url: 'mqtts://127.0.0.1:8883', protocolVersion: 3 },
         sharedGroup: 'g',
         routes: { 'device-to-backend': [{ filter: 'a/#/b' }] },
+        downstream: { maxInflight: 10 },
+        reconnect: { minMS: 10 },
         deadLetter: { kind: 'file', path: 'dl.jsonl' },
       });
     } catch (err) {
@@ -156,8 +158,12 @@ describe('parseBridgeConfig', () => {
         'legacy.url',
         'iotCore.protocolVersion',
         'routes.device-to-backend.0.filter',
+        // Misspelt keys are named, not silently ignored.
+        'downstream',
+        'reconnect',
       ]),
     );
+    expect(error?.problems.join('\n')).toMatch(/maxInflight/);
   });
 
   it('fills in IoT Core defaults: 100 publishes per second and 100 in flight per connection', () => {
