@@ -1,5 +1,10 @@
 // ECS: desired counts of the bridge and the backend services.
-import { DescribeServicesCommand, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  type DescribeServicesCommandOutput,
+  UpdateServiceCommand,
+  type Service,
+} from '@aws-sdk/client-ecs';
 import { log } from '@temporalio/activity';
 
 import { type AwsTarget, awsClients } from './aws-clients';
@@ -25,6 +30,27 @@ export async function describeServiceCounts(ref: ServiceRef): Promise<ServiceCou
   return { desired: service.desiredCount ?? 0, running: runningOf(service, ref.aws) };
 }
 
+/** Desired counts of services in one cluster, read ten at a time (ECS's limit per call). */
+export async function describeDesiredCounts(
+  aws: AwsTarget,
+  cluster: string,
+  services: string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let at = 0; at < services.length; at += 10) {
+    const names = services.slice(at, at + 10);
+    const result = await awsClients(aws).ecs.send(
+      new DescribeServicesCommand({ cluster, services: names }),
+    );
+    for (const name of names) {
+      const found = activeService(result, name);
+      if (!found) throw missing({ aws, cluster, service: name }, result);
+      counts.set(name, found.desiredCount ?? 0);
+    }
+  }
+  return counts;
+}
+
 /** Sets the desired count (absolute, so a retry is harmless); returns the count before. */
 export async function scaleService(ref: ServiceRef & { desiredCount: number }): Promise<number> {
   const before = await describe(ref);
@@ -44,6 +70,7 @@ export async function scaleService(ref: ServiceRef & { desiredCount: number }): 
 
 /**
  * Adds `delta` instances (negative removes), clamped to [0, max]; returns the new count.
+ * Only migrations started before setBridgeCapacity existed still call it, and must replay.
  * LIMITATION: ECS has no conditional update, so if the worker dies after ECS applied the change
  * and before Temporal recorded it, the retry applies the delta a second time; for the bridge this
  * means one step of extra (or missing) capacity until the next adjustment or the cleanup.
@@ -85,15 +112,24 @@ async function describe(ref: ServiceRef): Promise<Service> {
   const result = await awsClients(ref.aws).ecs.send(
     new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }),
   );
-  const service = result.services?.find((s) => s.status !== 'INACTIVE');
-  if (!service) {
-    const reason = result.failures?.[0]?.reason ?? 'MISSING';
-    if (reason.includes('cluster')) {
-      throw nonRetryable('ClusterNotFound', `no ECS cluster ${ref.cluster}`);
-    }
-    throw nonRetryable('ServiceNotFound', `no ECS service ${ref.service} in ${ref.cluster}`);
-  }
+  const service = activeService(result, ref.service);
+  if (!service) throw missing(ref, result);
   return service;
+}
+
+function activeService(result: DescribeServicesCommandOutput, name: string): Service | undefined {
+  return result.services?.find(
+    (s) => s.status !== 'INACTIVE' && (s.serviceName === name || s.serviceArn === name),
+  );
+}
+
+/** A missing service or cluster is a plan problem, not worth a retry. */
+function missing(ref: ServiceRef, result: DescribeServicesCommandOutput): Error {
+  const reason = result.failures?.[0]?.reason ?? 'MISSING';
+  if (reason.includes('cluster')) {
+    return nonRetryable('ClusterNotFound', `no ECS cluster ${ref.cluster}`);
+  }
+  return nonRetryable('ServiceNotFound', `no ECS service ${ref.service} in ${ref.cluster}`);
 }
 
 function runningOf(service: Service, aws: AwsTarget): number {

@@ -1,4 +1,5 @@
 // The activities the worker registers. Workflows import these types only (proxyActivities).
+import { setBridgeCapacity } from './bridge-capacity';
 import { probeBridge } from './canary';
 import {
   adjustServiceCount,
@@ -21,6 +22,7 @@ export const activities = {
   probeBridge,
   scaleService,
   adjustServiceCount,
+  setBridgeCapacity,
   describeServiceCounts,
   waitForServiceStable,
   setDnsWeights,
@@ -35,6 +37,7 @@ export type FleetActivities = typeof activities;
 
 export { awsClients } from './aws-clients';
 export type { AwsClients, AwsTarget } from './aws-clients';
+export type { BridgeCapacityInput } from './bridge-capacity';
 export type { CanaryDirection, CanaryResult } from './canary';
 export type { ServiceCounts, ServiceRef } from './compute';
 export type { WeightPair } from './dns';
@@ -55,6 +58,7 @@ export {
   readDnsWeights,
   removeIotCoreReadiness,
   scaleService,
+  setBridgeCapacity,
   setDnsWeights,
   sumMetric,
   validatePlan,

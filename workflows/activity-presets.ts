@@ -39,6 +39,7 @@ export const act = {
   probeBridge: probe.probeBridge,
   scaleService: quick.scaleService,
   adjustServiceCount: quick.adjustServiceCount,
+  setBridgeCapacity: quick.setBridgeCapacity,
   describeServiceCounts: quick.describeServiceCounts,
   waitForServiceStable: waiting.waitForServiceStable,
   setDnsWeights: quick.setDnsWeights,

@@ -1,9 +1,9 @@
 // Child workflow: one backend service moved from the legacy broker to IoT Core, or walked back.
 // Counts are read from ECS at the start of each run, so a retried or continued run resumes
 // where the service really is rather than where a previous run believed it was.
-import { continueAsNew, defineQuery, log, setHandler, sleep } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, log, patched, setHandler, sleep } from '@temporalio/workflow';
 
-import type { AwsTarget } from '../activities';
+import type { AwsTarget, BridgeCapacityInput } from '../activities';
 import type { BackendServicePlan } from '../plan';
 import type { ServiceProgress } from './api';
 import { act } from './activity-presets';
@@ -16,8 +16,16 @@ export interface BackendServiceInput {
   cluster: string;
   service: BackendServicePlan;
   bridge: { cluster: string; service: string; perMigratedInstance: number; maxInstances: number };
+  /** How the bridge is sized from ECS; absent in runs started before it was (see below). */
+  bridgeCapacity?: Omit<BridgeCapacityInput, 'growing'>;
   stableTimeoutSeconds: number;
 }
+
+/**
+ * Marks runs that size the bridge with setBridgeCapacity. Runs recorded before added deltas
+ * with adjustServiceCount, which a retry could apply twice, and must replay that way.
+ */
+export const BRIDGE_FROM_ECS = 'bridge-capacity-from-ecs';
 
 /** Live counts of this one service (the parent's status shows them at start and end only). */
 export const serviceProgressQuery = defineQuery<ServiceProgress>('serviceProgress');
@@ -56,7 +64,7 @@ export async function backendServiceMigration(
       if (historyIsLong(2500)) await continueAsNew<typeof backendServiceMigration>(input);
       const target = Math.min(total, progress.migratedCount + service.batchSize);
 
-      await addBridgeCapacity(input, progress.migratedCount, target);
+      await resizeBridge(input, progress.migratedCount, target);
 
       await scaleTo(migrated, target);
       progress.migratedCount = target;
@@ -84,22 +92,23 @@ export async function backendServiceMigration(
     progress.legacyCount = legacyTarget;
 
     await scaleTo(migrated, target);
-    await addBridgeCapacity(input, progress.migratedCount, target);
+    await resizeBridge(input, progress.migratedCount, target);
     progress.migratedCount = target;
   }
   progress.state = 'RolledBack';
   return progress;
 }
 
-/** Changes the device-to-backend bridge by what `from` -> `to` migrated instances need. */
-async function addBridgeCapacity(
-  input: BackendServiceInput,
-  from: number,
-  to: number,
-): Promise<void> {
+/** Resizes the device-to-backend bridge for this service going from `from` to `to` migrated. */
+async function resizeBridge(input: BackendServiceInput, from: number, to: number): Promise<void> {
   const rate = input.bridge.perMigratedInstance;
   const delta = Math.ceil(rate * to) - Math.ceil(rate * from);
   if (delta === 0) return;
+  if (input.bridgeCapacity && patched(BRIDGE_FROM_ECS)) {
+    const growing = { service: input.service.migratedService, count: to };
+    await act.setBridgeCapacity({ ...input.bridgeCapacity, ...(delta > 0 ? { growing } : {}) });
+    return;
+  }
   await act.adjustServiceCount({
     aws: input.aws,
     cluster: input.bridge.cluster,

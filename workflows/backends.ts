@@ -2,11 +2,17 @@
 // LIMITATION: the parent's status shows each service's counts when its child starts and ends;
 // the counts in between are on the child's own `serviceProgress` query, because reporting every
 // step to the parent would cost parent history events for every instance of every service.
-import { condition, executeChild, workflowInfo } from '@temporalio/workflow';
+import { condition, executeChild, patched, workflowInfo } from '@temporalio/workflow';
 
-import type { BackendServicePlan } from '../plan';
+import type { BridgeCapacityInput } from '../activities';
+import type { BackendServicePlan, MigrationPlan } from '../plan';
+import { act } from './activity-presets';
 import type { ServiceProgress } from './api';
-import { backendServiceMigration, type BackendServiceInput } from './backend-service';
+import {
+  BRIDGE_FROM_ECS,
+  backendServiceMigration,
+  type BackendServiceInput,
+} from './backend-service';
 import { enter } from './migration-state';
 import type { PhaseContext } from './phase-context';
 
@@ -24,6 +30,7 @@ export async function runBackends(ctx: PhaseContext): Promise<void> {
     Object.assign(statusOf(ctx, service.name), result);
     updateStep(ctx);
   });
+  await settleBridge(ctx);
 }
 
 /** Walks every service that moved at all back to its legacy instances. */
@@ -36,6 +43,32 @@ export async function undoBackends(ctx: PhaseContext): Promise<void> {
     const result = await runChild(ctx, service, 'rollback');
     Object.assign(statusOf(ctx, service.name), result);
   });
+  await settleBridge(ctx);
+}
+
+/**
+ * Sizes the bridge once more now that no service moves: two services stepping at once may each
+ * have read the other's count just before it changed, and the later of those reads would stand.
+ */
+async function settleBridge(ctx: PhaseContext): Promise<void> {
+  if (ctx.plan.bridge.instancesPerMigratedInstance === 0 || !patched(BRIDGE_FROM_ECS)) return;
+  await act.setBridgeCapacity(bridgeCapacity(ctx.plan));
+}
+
+/** The bridge sized for the migrated instances of every backend service. */
+function bridgeCapacity(plan: MigrationPlan): Omit<BridgeCapacityInput, 'growing'> {
+  const { bridge, backends } = plan;
+  return {
+    aws: plan.aws,
+    bridge: { cluster: bridge.cluster, service: bridge.deviceToBackend.service },
+    baseInstances: bridge.deviceToBackend.instances,
+    perMigratedInstance: bridge.instancesPerMigratedInstance,
+    maxInstances: bridge.maxInstances,
+    migrated: {
+      cluster: backends.cluster,
+      services: backends.services.map((s) => s.migratedService),
+    },
+  };
 }
 
 async function runChild(
@@ -55,6 +88,7 @@ async function runChild(
       perMigratedInstance: plan.bridge.instancesPerMigratedInstance,
       maxInstances: plan.bridge.maxInstances,
     },
+    bridgeCapacity: bridgeCapacity(plan),
     stableTimeoutSeconds: 600,
   };
   // A stable id per service, mode and attempt: a restarted worker finds the same child.

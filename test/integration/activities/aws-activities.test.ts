@@ -18,6 +18,7 @@ import {
   readDnsWeights,
   removeIotCoreReadiness,
   scaleService,
+  setBridgeCapacity,
   setDnsWeights,
   sumMetric,
   validatePlan,
@@ -100,6 +101,41 @@ describe('ECS activities on moto', () => {
     });
     expect(counts.desired).toBe(2);
     expect(await run(describeServiceCounts, ref)).toEqual(counts);
+  });
+
+  it('sizes the bridge from the migrated counts, absolutely, so a retry changes nothing', async () => {
+    const cluster = `wf-${uniqueSuffix()}`;
+    // Eleven migrated services: ECS describes ten per call, so the counts take two calls.
+    const migrated = Array.from({ length: 11 }, (_, i) => `svc-${i}-iot`);
+    await createServices(aws, cluster, {
+      bridge: 1,
+      ...Object.fromEntries(migrated.map((name, i) => [name, i === 10 ? 3 : 0])),
+    });
+    const input = {
+      aws,
+      bridge: { cluster, service: 'bridge' },
+      baseInstances: 1,
+      perMigratedInstance: 0.5,
+      maxInstances: 5,
+      migrated: { cluster, services: migrated },
+    };
+    const bridge = async (): Promise<number> =>
+      (await run(describeServiceCounts, { aws, cluster, service: 'bridge' })).desired;
+
+    // 1 + ceil(0.5 * 3), however often it runs.
+    expect(await run(setBridgeCapacity, input)).toBe(3);
+    expect(await run(setBridgeCapacity, input)).toBe(3);
+    expect(await bridge()).toBe(3);
+    // A service about to grow to 2 counts as 2 already; the maximum caps the sum.
+    const growing = { service: 'svc-0-iot', count: 2 };
+    expect(await run(setBridgeCapacity, { ...input, growing })).toBe(4);
+    expect(await run(setBridgeCapacity, { ...input, growing, maxInstances: 2 })).toBe(2);
+
+    const failure = await failureOf(
+      run(setBridgeCapacity, { ...input, migrated: { cluster, services: ['nope'] } }),
+    );
+    expect(failure.type).toBe('ServiceNotFound');
+    expect(failure.nonRetryable).toBe(true);
   });
 
   it('refuses a missing service without retrying', async () => {

@@ -164,6 +164,18 @@ export function fakeActivities(world: FakeWorld, plan: MigrationPlan): FleetActi
       world.desired.set(input.service, next);
       return next;
     },
+    async setBridgeCapacity(input) {
+      record('setBridgeCapacity', input);
+      let wanted = input.baseInstances;
+      for (const service of input.migrated.services) {
+        const grown = service === input.growing?.service ? input.growing.count : 0;
+        const count = Math.max(world.desired.get(service) ?? 0, grown);
+        wanted += Math.ceil(input.perMigratedInstance * count);
+      }
+      const target = Math.min(input.maxInstances, wanted);
+      world.desired.set(input.bridge.service, target);
+      return target;
+    },
     async describeServiceCounts(input) {
       record('describeServiceCounts', input);
       const desired = world.desired.get(input.service) ?? 0;
