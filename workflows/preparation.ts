@@ -1,7 +1,12 @@
 // Phase 0: everything the migration needs before the first instance or device moves.
+import { patched } from '@temporalio/workflow';
+
 import { act } from './activity-presets';
 import { enter } from './migration-state';
 import type { PhaseContext } from './phase-context';
+
+/** Marks runs that read the bridge's counts before scaling it; earlier runs replay without. */
+const READ_BRIDGE_FIRST = 'preparation-reads-bridge-first';
 
 /** Checks reachability, readies IoT Core, starts the bridge and proves it both ways. */
 export async function runPreparation(ctx: PhaseContext): Promise<void> {
@@ -16,6 +21,14 @@ export async function runPreparation(ctx: PhaseContext): Promise<void> {
   const cluster = plan.bridge.cluster;
   const d2b = { aws: plan.aws, cluster, service: plan.bridge.deviceToBackend.service };
   const b2d = { aws: plan.aws, cluster, service: plan.bridge.backendToDevice.service };
+  // Read the counts before scaling: when ECS applied a scale and the answer was lost (a killed
+  // worker), the retry reports the new count as the count before.
+  if (!memory.bridgeBefore && patched(READ_BRIDGE_FIRST)) {
+    memory.bridgeBefore = {
+      deviceToBackend: (await act.describeServiceCounts(d2b)).desired,
+      backendToDevice: (await act.describeServiceCounts(b2d)).desired,
+    };
+  }
   const before = {
     deviceToBackend: await act.scaleService({
       ...d2b,

@@ -229,6 +229,23 @@ describe('abort', () => {
     expect(world.desired.get('bridge-backend-to-device')).toBe(0);
   });
 
+  it('undoes preparation to the bridge counts from before, also after a lost answer', async () => {
+    const { status, world } = await abortDuring('Preparation', (w) => {
+      w.failWith = { probeBridge: () => new Error('bridge not up yet') };
+      // ECS applies the bridge's first scale and the answer is lost (the worker died, say): the
+      // retry finds the bridge at its new count already and reports that as the count before.
+      let lost = false;
+      w.afterScale = (service) => {
+        if (service !== 'bridge-device-to-backend' || lost) return;
+        lost = true;
+        throw new Error('answer lost');
+      };
+    });
+    expectAbortedIn(status, 'Preparation');
+    expect(world.desired.get('bridge-device-to-backend')).toBe(0);
+    expect(world.desired.get('bridge-backend-to-device')).toBe(0);
+  });
+
   it('undoes backends: every instance back on legacy, never below the original count', async () => {
     const { status, world } = await abortDuring('Backends');
     expectAbortedIn(status, 'Backends');
