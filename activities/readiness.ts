@@ -37,7 +37,12 @@ export interface CreatedResource {
 
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFound', 'NoSuchBucket']);
 
-/** Makes IoT Core ready per the plan; returns what it had to create (empty when all existed). */
+/**
+ * Makes IoT Core ready per the plan; returns what it had to create (empty when all existed).
+ * LIMITATION: if the worker dies after this created something and before Temporal recorded the
+ * answer, the retry finds it in place and reports it as existing, so undoing preparation leaves
+ * it behind for an operator to remove.
+ */
 export async function ensureIotCoreReadiness(input: {
   aws: AwsTarget;
   iotCore: MigrationPlan['iotCore'];
