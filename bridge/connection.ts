@@ -54,6 +54,9 @@ export function openConnection(
     keepalive: broker.keepaliveSeconds,
     connectTimeout: broker.connectTimeoutSeconds * 1000,
     reconnectPeriod: backoff.next(),
+    // A broker that refuses the CONNECT (credentials being rotated, server busy) is asked
+    // again with the same backoff; MQTT.js would otherwise give up for good.
+    reconnectOnConnackError: true,
     resubscribe: false,
     // MQTT.js formats a debug line per packet even when debugging is off; the bridge logs
     // through pino instead.
