@@ -79,9 +79,8 @@ export class UpstreamConnection {
     );
     // A new session needs its subscriptions. A resumed one does too, after a Mosquitto 2.0
     // restart: it restores the session without its shared subscriptions, and a repeated
-    // SUBSCRIBE does not revive them, so the filters are unsubscribed and subscribed again.
-    // LIMITATION: a message published between the two, while no other instance is in the
-    // shared group, matches no subscription and is dropped by the broker.
+    // SUBSCRIBE does not revive them, so the filters are unsubscribed and subscribed again
+    // (see resubscribe for how no message falls between the two).
     this.client.on('connect', (connack) => {
       if (!this.accepting) return;
       if (!connack.sessionPresent) void this.subscribe();
@@ -105,20 +104,33 @@ export class UpstreamConnection {
     this.accepting = false;
   }
 
+  /**
+   * Unsubscribes and subscribes the filters again, with a stand-in group around the gap: a
+   * message published while the real subscription is down would match nothing (a single
+   * instance, or all of them resuming) and the broker would drop it. The stand-in group has
+   * only this connection, so it takes those; messages in the short overlap arrive twice.
+   */
   private async resubscribe(): Promise<void> {
+    const standIn = this.spec.filters.map(standInFilter);
+    await this.subscribe(standIn);
+    await this.unsubscribe(this.spec.filters);
+    await this.subscribe(this.spec.filters);
+    await this.unsubscribe(standIn);
+  }
+
+  private async unsubscribe(filters: string[]): Promise<void> {
     try {
-      await this.client.unsubscribeAsync(this.spec.filters);
+      await this.client.unsubscribeAsync(filters);
     } catch (err) {
       this.log.warn({ side: 'upstream', err: (err as Error).message }, 'unsubscribe failed');
     }
-    await this.subscribe();
   }
 
-  private async subscribe(): Promise<void> {
+  private async subscribe(filters = this.spec.filters): Promise<void> {
     try {
       // QoS 1, never lower: a QoS 0 subscription would silently downgrade what it receives.
       const v5 = this.spec.broker.protocolVersion === 5;
-      const granted = await this.client.subscribeAsync(this.spec.filters, {
+      const granted = await this.client.subscribeAsync(filters, {
         qos: 1,
         // Retain As Published: without it the broker clears the RETAIN flag on live messages
         // and a retained value (or its deletion) would arrive downstream as an ordinary one.
@@ -165,6 +177,11 @@ export class UpstreamConnection {
     // Three quarters: resuming at the maximum would hold and release once per message.
     if (channel && channel.pending * 4 <= this.spec.receiveMaximum * 3) channel.tap.hold(false);
   }
+}
+
+/** `$share/g/dev/#` becomes `$share/g-resume/dev/#`: same topics, a group of its own. */
+function standInFilter(filter: string): string {
+  return filter.replace(/^\$share\/([^/]+)\//, (_all, group: string) => `$share/${group}-resume/`);
 }
 
 /** The ticket of a QoS 0 message: nothing is owed upstream. */
