@@ -11,7 +11,7 @@ export type FrameHandler = (header: number, body: Buffer) => void;
  * upstream, PUBACK downstream) that costs more than the forwarding itself. The tap splits the
  * byte stream into frames, hands the tapped type to `onFrame` at once, and passes every other
  * frame (CONNACK, SUBACK, PINGRESP, ...) on, so MQTT.js still connects, subscribes, pings and
- * reconnects. Writes go straight to the socket.
+ * reconnects. Writes of both go straight to the socket, whole packets in call order.
  *
  * `onFrame` runs before MQTT.js has seen an earlier CONNACK in the same chunk, so a handler
  * must not rely on the client's `connected` flag: it writes its answers with {@link send},
@@ -46,12 +46,24 @@ export class FrameTap extends Duplex {
     return true;
   }
 
+  // MQTT.js writes a packet as several chunks. Each goes to the socket at once, in order, and
+  // is taken as written: were a chunk left waiting for the socket (congested), a frame of ours
+  // sent meanwhile with send() would land inside MQTT.js's packet and corrupt it.
   override _write(
     chunk: Buffer,
     _encoding: BufferEncoding,
     done: (err?: Error | null) => void,
   ): void {
-    this.socket.write(chunk, done);
+    this.socket.write(chunk);
+    done();
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    done: (err?: Error | null) => void,
+  ): void {
+    this.socket.write(Buffer.concat(chunks.map((c) => c.chunk)));
+    done();
   }
 
   /**
