@@ -21,6 +21,8 @@ export class FrameTap extends Duplex {
   private pending: Buffer | undefined;
   private held = false;
   private backedUp = false;
+  /** Whether the broker accepted the connection (a CONNACK with reason 0 came by). */
+  accepted = false;
 
   constructor(
     readonly socket: Duplex,
@@ -117,8 +119,9 @@ export class FrameTap extends Duplex {
         if (passFrom >= 0) passed.push(data.subarray(passFrom, offset));
         passFrom = -1;
         this.onFrame(data[offset], data.subarray(bodyStart, end));
-      } else if (passFrom < 0) {
-        passFrom = offset;
+      } else {
+        if (data[offset] >> 4 === CONNACK) this.accepted = data[bodyStart + 1] === 0;
+        if (passFrom < 0) passFrom = offset;
       }
       offset = end;
     }
@@ -133,6 +136,9 @@ export class FrameTap extends Duplex {
     }
   }
 }
+
+/** MQTT control packet type of CONNACK. */
+const CONNACK = 2;
 
 /** Where the frame at `offset` has its body and where it ends; undefined if incomplete. */
 function frameAt(

@@ -29,6 +29,7 @@ export function decodePublish(
   if (qos > 0) {
     if (at + 2 > body.length) return 'PUBLISH without its packet identifier';
     messageId = body.readUInt16BE(at);
+    if (messageId === 0) return 'PUBLISH with packet identifier 0';
     at += 2;
   }
 

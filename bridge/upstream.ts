@@ -153,7 +153,9 @@ export class UpstreamConnection {
     // Draining: neither forward nor ack, so the broker keeps the message for a live instance.
     if (!this.accepting) return;
 
-    const packet = decodePublish(header, body, this.spec.broker.protocolVersion);
+    const packet = tap.accepted
+      ? decodePublish(header, body, this.spec.broker.protocolVersion)
+      : 'PUBLISH before the broker accepted the connection';
     if (typeof packet === 'string' || packet.qos === 2) {
       // The broker broke the protocol (or the QoS 1 grant); a new session gets it again.
       const fault = typeof packet === 'string' ? packet : 'QoS 2 on a QoS 1 subscription';

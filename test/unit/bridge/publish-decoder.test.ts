@@ -151,6 +151,7 @@ describe('decodePublish', () => {
     ['QoS 3', 0x36, Buffer.from([0, 1, 0x61, 0, 1]), 4, /QoS 3/],
     ['a topic longer than the packet', 0x32, Buffer.from([0, 9, 0x61]), 4, /topic runs past/],
     ['no packet id at QoS 1', 0x32, Buffer.from([0, 1, 0x61]), 4, /packet identifier/],
+    ['packet id 0 at QoS 1', 0x32, Buffer.from([0, 1, 0x61, 0, 0]), 4, /identifier 0/],
     ['properties longer than the packet', 0x30, Buffer.from([0, 1, 0x61, 5, 1]), 5, /run past/],
     ['a property a PUBLISH cannot carry', 0x30, Buffer.from([0, 1, 0x61, 2, 0x11, 0]), 5, /0x11/],
     ['an empty topic (alias only)', 0x30, Buffer.from([0, 0, 3, 0x23, 0, 1]), 5, /topic alias/],
