@@ -137,7 +137,12 @@ export class UpstreamConnection {
         ...(v5 ? { rap: true } : {}),
       });
       this.log.info(
-        { side: 'upstream', connection: this.spec.index, granted: granted.map((g) => g.qos) },
+        {
+          side: 'upstream',
+          connection: this.spec.index,
+          filters,
+          granted: granted.map((g) => g.qos),
+        },
         'subscribed',
       );
     } catch (err) {
