@@ -1,5 +1,6 @@
 import { type MqttClient } from 'mqtt';
 
+import { closeConnection } from './connection';
 import { FrameTap } from './frame-tap';
 import { type Outbound, type PoolConnection } from './outbound';
 import { encodePublish } from './publish-encoder';
@@ -91,10 +92,8 @@ export class PublishLane implements PoolConnection {
 
   async close(): Promise<void> {
     this.flush();
-    await new Promise<void>((resolve) => {
-      this.client.end(false, {}, () => resolve());
-      setTimeout(resolve, 2000).unref();
-    });
+    // A stalled broker never answers the DISCONNECT; the socket is then destroyed.
+    await closeConnection(this.client);
   }
 
   private allocateId(): number {

@@ -39,6 +39,9 @@ export async function runBridgeProcess(options: BridgeProcessOptions): Promise<v
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  // Everything is closed or given up on; a socket to a stalled broker must not keep a stopped
+  // instance alive (its replacement waits for it). pino writes synchronously to stdout.
+  process.exit();
 }
 
 if (require.main === module) {
