@@ -1,6 +1,6 @@
 import { type IPublishPacket } from 'mqtt';
 
-import { type PublishProperties } from './properties';
+import { type PublishProperties, type UserProperty } from './properties';
 
 /**
  * Decodes the body of a PUBLISH frame the {@link FrameTap} handed over, into the same shape
@@ -129,7 +129,9 @@ function readProperty(c: Cursor, id: number, props: PublishProperties): boolean 
 
 /** Keeps the ordered list, and groups repeats of a key as MQTT.js models user properties. */
 function addUserProperty(props: PublishProperties, key: string, value: string): void {
-  props.userPropertyList = [...(props.userPropertyList ?? []), [key, value]];
+  // Appended in place: a copy per property made a message with many of them quadratic.
+  const list = (props.userPropertyList ??= []) as UserProperty[];
+  list.push([key, value]);
   const user = (props.userProperties ??= {});
   const had = user[key];
   if (had === undefined) user[key] = value;
