@@ -61,6 +61,12 @@ export class FileDeadLetterStore implements DeadLetterStore {
       await handle.datasync();
       batch.forEach((b) => b.resolve());
     } catch (err) {
+      // A failed open is tried again with the next batch instead of failing it forever.
+      const opened = await this.handle?.then(
+        () => true,
+        () => false,
+      );
+      if (!opened) this.handle = undefined;
       batch.forEach((b) => b.reject(err as Error));
     }
   }

@@ -2,6 +2,7 @@ import { type Logger } from 'pino';
 
 import { type Direction, type RouteConfig } from './config';
 import { type DeadLetterStore } from './dead-letter';
+import { JitteredBackoff } from './backoff';
 import { type Outbound } from './downstream-pool';
 import { type AckTicket } from './ordered-acks';
 import { MessageAbandoned, MessageExpired } from './outbound';
@@ -149,7 +150,17 @@ export class Forwarder {
     return route;
   }
 
-  private deadLetter(inbound: Inbound, topic: string, reason: DeadLetterReason): void {
+  /**
+   * Puts a message in the dead-letter store, then acks it. A store that fails is tried again
+   * with backoff for as long as the message's connection lives: the ack waits, and with it
+   * (acks go in order) every later one on that connection, but nothing is acked unsafe.
+   */
+  private deadLetter(
+    inbound: Inbound,
+    topic: string,
+    reason: DeadLetterReason,
+    backoff?: JitteredBackoff,
+  ): void {
     const { deps } = this;
     const { packet } = inbound;
     const payload = packet.payload as Buffer;
@@ -174,8 +185,18 @@ export class Forwarder {
           this.settle(inbound);
         },
         (err: Error) => {
-          this.active -= 1;
-          deps.log.error({ topic, reason, err: err.message }, 'dead-letter store failed');
+          // Gone with its connection: the broker delivers it again, to be decided afresh.
+          if (inbound.ticket.abandoned) {
+            this.active -= 1;
+            return;
+          }
+          const retry = backoff ?? new JitteredBackoff(500, 30_000);
+          const inMs = retry.next();
+          deps.log.error(
+            { topic, reason, err: err.message, retryInMs: inMs },
+            'dead-letter store failed',
+          );
+          setTimeout(() => this.deadLetter(inbound, topic, reason, retry), inMs).unref();
         },
       );
   }
