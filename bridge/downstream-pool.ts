@@ -141,12 +141,18 @@ export class DownstreamPool {
     for (let tried = 0; tried < this.lanes.length; tried += 1) {
       const lane = this.lanes[this.cursor];
       this.cursor = (this.cursor + 1) % this.lanes.length;
-      if (lane.connection.connected && lane.window.hasRoom && lane.limiter.tryTake()) {
+      if (lane.connection.connected && this.hasRoom(lane) && lane.limiter.tryTake()) {
         lane.window.tryAcquire();
         return lane;
       }
     }
     return undefined;
+  }
+
+  /** Room in the lane's own window and under the broker's Receive Maximum. */
+  private hasRoom(lane: Lane): boolean {
+    const brokerMaximum = lane.connection.receiveMaximum ?? Infinity;
+    return lane.window.hasRoom && lane.window.inFlight < brokerMaximum;
   }
 
   private dispatch(lane: Lane, message: Outbound, done: (err?: Error) => void): void {
@@ -180,7 +186,7 @@ export class DownstreamPool {
    */
   private armTimer(): void {
     if (this.timer) return;
-    const ready = this.lanes.filter((l) => l.connection.connected && l.window.hasRoom);
+    const ready = this.lanes.filter((l) => l.connection.connected && this.hasRoom(l));
     const wait = ready.length ? Math.min(...ready.map((l) => l.limiter.msUntilToken())) : 100;
     this.timer = this.clock.setTimeout(
       () => {

@@ -25,6 +25,8 @@ export class MessageExpired extends Error {
 /** What a pool publishes through; MQTT.js clients in production, fakes in unit tests. */
 export interface PoolConnection {
   readonly connected: boolean;
+  /** Unacknowledged publishes the broker accepts on this connection, if it says. */
+  readonly receiveMaximum?: number;
   publish(message: Outbound, done: (err?: Error) => void): void;
   close(): Promise<void>;
 }

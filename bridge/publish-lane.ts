@@ -48,6 +48,8 @@ export class PublishLane implements PoolConnection {
   private flushScheduled = false;
   /** The broker's Maximum Packet Size; MQTT 3.1.1 brokers announce none. */
   private maxPacketBytes = Infinity;
+  /** The broker's Receive Maximum, from its CONNACK; MQTT 3.1.1 brokers announce none. */
+  receiveMaximum = Infinity;
 
   constructor(
     private readonly client: MqttClient,
@@ -55,6 +57,8 @@ export class PublishLane implements PoolConnection {
   ) {
     client.on('connect', (connack) => {
       this.maxPacketBytes = connack.properties?.maximumPacketSize ?? Infinity;
+      // MQTT 5: unacknowledged publishes the broker accepts; more gets us disconnected.
+      this.receiveMaximum = connack.properties?.receiveMaximum ?? Infinity;
       this.resend();
     });
     client.on('close', () => {

@@ -281,4 +281,19 @@ describe('DownstreamPool', () => {
     expect(outcomes).toEqual(['1:MessageAbandoned', '2:MessageAbandoned', '0:sent']);
     expect(pool.inFlight).toBe(0);
   });
+
+  it("keeps each connection under the broker's Receive Maximum when it is below the window", () => {
+    const clock = manualClock();
+    const lane = Object.assign(fakeLane(), { receiveMaximum: 2 });
+    const pool = new DownstreamPool(
+      [lane],
+      { connections: 1, publishesPerSecond: 1e6, maxInFlight: 5 },
+      clock,
+    );
+    for (let n = 0; n < 4; n += 1) void pool.publish(message(n));
+
+    expect(lane.sent.length).toBe(2);
+    lane.ack();
+    expect(lane.sent.length).toBe(3);
+  });
 });
