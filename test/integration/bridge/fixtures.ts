@@ -11,7 +11,13 @@ import {
   parseBridgeConfig,
   startBridge,
 } from '../../../bridge';
-import { type TestBroker, type TestIotCoreBroker } from '../../support/brokers';
+import {
+  type BrokerOptions,
+  startIotCoreBroker,
+  startLegacyBroker,
+  type TestBroker,
+  type TestIotCoreBroker,
+} from '../../support/brokers';
 import { connectRecording, eventually, type RecordingClient } from '../../support/mqtt-clients';
 
 /** A bridge config between two test brokers; `overrides` replace top-level fields. */
@@ -83,4 +89,37 @@ export const waitFor = eventually;
 /** Waits a fixed time, to show that something does NOT happen. */
 export function settle(ms = 500): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The two brokers of a test file, a device on the legacy one, a backend on IoT Core. */
+export interface BrokerScene {
+  legacy: TestBroker;
+  iot: TestIotCoreBroker;
+  device: RecordingClient;
+  /** Subscribed to `dev/#` at QoS 1. */
+  backend: RecordingClient;
+}
+
+/**
+ * Starts the scene before the tests of the calling describe block and stops it after them.
+ * Its fields are set once `beforeAll` has run, so tests read them through the returned object.
+ */
+export function useBrokerScene(
+  options: { legacy?: BrokerOptions; iot?: BrokerOptions; backendName?: string } = {},
+): BrokerScene {
+  const scene = {} as BrokerScene;
+  beforeAll(async () => {
+    scene.legacy = await startLegacyBroker(options.legacy);
+    scene.iot = await startIotCoreBroker(options.iot);
+    scene.device = await legacyClient(scene.legacy);
+    scene.backend = await iotClient(scene.iot, options.backendName ?? 'backend');
+    await scene.backend.client.subscribeAsync('dev/#', { qos: 1 });
+  });
+  afterAll(async () => {
+    await scene.device?.client.endAsync();
+    await scene.backend?.client.endAsync();
+    await scene.iot?.stop();
+    await scene.legacy?.stop();
+  });
+  return scene;
 }

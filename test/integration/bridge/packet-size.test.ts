@@ -1,58 +1,39 @@
 import { type BridgeHandle } from '../../../bridge';
-import {
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, runBridge, waitFor } from './fixtures';
+import { bridgeConfigInput, runBridge, useBrokerScene, waitFor } from './fixtures';
 
 // A payload well within IoT Core's 128 KiB can still make a packet larger than the broker's
 // Maximum Packet Size once its user properties are counted. A broker drops the connection of
 // a client that sends one; sent again after every reconnect, it would block its lane for good.
 describe('bridge and the downstream maximum packet size', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
+  const scene = useBrokerScene({ iot: { extraConfig: ['max_packet_size 4096'] } });
   let bridge: BridgeHandle;
-  let device: RecordingClient;
-  let backend: RecordingClient;
 
   beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker({ extraConfig: ['max_packet_size 4096'] });
-    bridge = await runBridge(bridgeConfigInput(legacy, iot));
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
+    bridge = await runBridge(bridgeConfigInput(scene.legacy, scene.iot));
   });
 
   afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
     await bridge.stop();
-    await iot.stop();
-    await legacy.stop();
   });
 
   it('dead-letters a packet over the limit instead of sending it, and keeps every lane up', async () => {
     const reconnectsBefore = await downstreamReconnects(bridge);
 
-    await device.client.publishAsync('dev/1/heavy', Buffer.alloc(3000, 1), {
+    await scene.device.client.publishAsync('dev/1/heavy', Buffer.alloc(3000, 1), {
       qos: 1,
       properties: { userProperties: { trace: 'x'.repeat(2000) } },
     });
     for (let i = 0; i < 10; i += 1) {
-      await device.client.publishAsync(`dev/1/after/${i}`, 'small', { qos: 1 });
+      await scene.device.client.publishAsync(`dev/1/after/${i}`, 'small', { qos: 1 });
     }
 
-    await waitFor(() => backend.received.length === 10, 'the ten small messages');
+    await waitFor(() => scene.backend.received.length === 10, 'the ten small messages');
     await waitFor(
       () => bridge.metrics.deadLetteredByReason['downstream-refused'] === 1,
       'the heavy one dead-lettered',
     );
     await waitFor(() => bridge.health().inFlight === 0, 'every ack released');
-    expect(backend.received.map((m) => m.topic)).not.toContain('dev/1/heavy');
+    expect(scene.backend.received.map((m) => m.topic)).not.toContain('dev/1/heavy');
     expect(bridge.health().downstreamConnected).toBe(2);
     expect(await downstreamReconnects(bridge)).toBe(reconnectsBefore);
   });
