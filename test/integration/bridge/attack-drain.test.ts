@@ -179,10 +179,9 @@ describe('attack: SIGTERM drain under load', () => {
             `${missing.length} lost, ${copies - seen.size} duplicates; probe ${probe ?? '-'}`,
         );
         expect(missing).toEqual([]);
-        // Exit 0 means drained, 1 not drained in time. A slow downstream may or may not finish
-        // within its second, depending on the machine's load; a stalled one never does.
+        // Exit 0 means drained, 1 not drained in time. With a one-second timeout either can
+        // happen: what was in flight when the signal came may or may not have been acked yet.
         if (timeout >= 20) expect(exitCode).toBe(0);
-        else if (stall) expect(exitCode).toBe(1);
         else expect([0, 1]).toContain(exitCode);
       } finally {
         second.child.kill('SIGTERM');
