@@ -1,15 +1,20 @@
 import { type MqttClient } from 'mqtt';
 import { type Logger } from 'pino';
 
-export type { Outbound, PoolConnection } from './outbound';
+export type { Outbound, PoolConnection, PoolMessage } from './outbound';
 
 import { type Clock, type TimerHandle } from './clock';
 import { type BrokerConfig } from './config';
 import { openConnection } from './connection';
 import { InFlightWindow } from './in-flight-window';
 import { type BridgeMetrics } from './metrics';
-import { type AckTicket } from './ordered-acks';
-import { MessageAbandoned, MessageExpired, type Outbound, type PoolConnection } from './outbound';
+import {
+  MessageAbandoned,
+  MessageExpired,
+  type Outbound,
+  type PoolConnection,
+  type PoolMessage,
+} from './outbound';
 import { PUBACK, PublishLane } from './publish-lane';
 import { RateLimiter } from './rate-limiter';
 
@@ -26,12 +31,6 @@ interface Lane {
   limiter: RateLimiter;
 }
 
-interface Waiting {
-  message: Outbound;
-  done: (err?: Error) => void;
-  ticket: AckTicket | undefined;
-}
-
 /**
  * Spreads publishes over several downstream connections, each kept under its publish rate and
  * its window of unacknowledged messages. A message waits in the pool (not in a client) until a
@@ -39,7 +38,7 @@ interface Waiting {
  */
 export class DownstreamPool {
   private readonly lanes: Lane[];
-  private waiting: Waiting[] = [];
+  private waiting: PoolMessage[] = [];
   private waitingHead = 0;
   private cursor = 0;
   private timer: TimerHandle | undefined;
@@ -49,11 +48,19 @@ export class DownstreamPool {
     limits: PoolLimits,
     private readonly clock: Clock,
   ) {
-    this.lanes = connections.map((connection) => ({
-      connection,
-      window: new InFlightWindow(limits.maxInFlight),
-      limiter: new RateLimiter(limits.publishesPerSecond, clock),
-    }));
+    this.lanes = connections.map((connection) => {
+      const lane = {
+        connection,
+        window: new InFlightWindow(limits.maxInFlight),
+        limiter: new RateLimiter(limits.publishesPerSecond, clock),
+      };
+      connection.onSettled = (message, err) => {
+        lane.window.release();
+        message.settle(err);
+        this.pump();
+      };
+      return lane;
+    });
   }
 
   /** Messages waiting for a lane plus messages published and not yet acknowledged. */
@@ -69,17 +76,17 @@ export class DownstreamPool {
   /** Publishes a message; resolves when the downstream broker acknowledged it. */
   publish(message: Outbound): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.send(message, (err) => (err ? reject(err) : resolve())),
+      this.send({ ...message, settle: (err) => (err ? reject(err) : resolve()) }),
     );
   }
 
   /**
-   * Like {@link publish} with a callback: no promise per message on the hot path. With the
-   * message's upstream ticket, a message still waiting when that ticket is abandoned is
-   * dropped (done gets {@link MessageAbandoned}) instead of sent.
+   * Like {@link publish}, settling through the message itself: no promise per message on the
+   * hot path. A message still waiting when its upstream ticket is abandoned is dropped
+   * (settled with {@link MessageAbandoned}) instead of sent.
    */
-  send(message: Outbound, done: (err?: Error) => void, ticket?: AckTicket): void {
-    this.waiting.push({ message, done, ticket });
+  send(message: PoolMessage): void {
+    this.waiting.push(message);
     this.pump();
   }
 
@@ -88,15 +95,15 @@ export class DownstreamPool {
    * that while the downstream stalls, memory holds no copies the broker will deliver again.
    */
   dropAbandoned(): void {
-    const kept: Waiting[] = [];
-    const dropped: Waiting[] = [];
+    const kept: PoolMessage[] = [];
+    const dropped: PoolMessage[] = [];
     for (let i = this.waitingHead; i < this.waiting.length; i += 1) {
-      const item = this.waiting[i];
-      (item.ticket?.abandoned ? dropped : kept).push(item);
+      const message = this.waiting[i];
+      (message.ticket?.abandoned ? dropped : kept).push(message);
     }
     this.waiting = kept;
     this.waitingHead = 0;
-    for (const item of dropped) item.done(new MessageAbandoned());
+    for (const message of dropped) message.settle(new MessageAbandoned());
   }
 
   /** Tells the pool that connections changed state (a lane may be usable again). */
@@ -112,22 +119,21 @@ export class DownstreamPool {
 
   private pump(): void {
     while (this.waitingHead < this.waiting.length) {
-      const item = this.waiting[this.waitingHead];
-      if (item.ticket?.abandoned) {
+      const message = this.waiting[this.waitingHead];
+      if (message.ticket?.abandoned) {
         this.waitingHead += 1;
-        item.done(new MessageAbandoned());
+        message.settle(new MessageAbandoned());
         continue;
       }
-      const message = this.stillValid(item.message);
-      if (message === undefined) {
+      if (!this.stillValid(message)) {
         this.waitingHead += 1;
-        item.done(new MessageExpired());
+        message.settle(new MessageExpired());
         continue;
       }
       const lane = this.nextLane();
       if (!lane) break;
       this.waitingHead += 1;
-      this.dispatch(lane, message, item.done);
+      lane.connection.publish(message);
     }
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
@@ -155,29 +161,21 @@ export class DownstreamPool {
     return lane.window.hasRoom && lane.window.inFlight < brokerMaximum;
   }
 
-  private dispatch(lane: Lane, message: Outbound, done: (err?: Error) => void): void {
-    lane.connection.publish(message, (err) => {
-      lane.window.release();
-      done(err);
-      this.pump();
-    });
-  }
-
   /**
-   * The message with its expiry reduced by the whole seconds it waited here (rounded to the
-   * nearest, as on arrival), or undefined once none is left.
+   * Takes the whole seconds the message waited here (rounded to the nearest, as on arrival)
+   * off its expiry; false once none is left. The properties are replaced, not changed: the
+   * object may be shared with other messages.
    */
-  private stillValid(message: Outbound): Outbound | undefined {
+  private stillValid(message: Outbound): boolean {
     const expiry = message.properties?.messageExpiryInterval;
-    if (expiry === undefined || message.expiryAt === undefined) return message;
-    const waitedSeconds = Math.round(Math.max(0, this.clock.now() - message.expiryAt) / 1000);
-    if (waitedSeconds === 0) return message;
-    if (waitedSeconds >= expiry) return undefined;
-    return {
-      ...message,
-      properties: { ...message.properties, messageExpiryInterval: expiry - waitedSeconds },
-      expiryAt: undefined,
-    };
+    if (expiry === undefined || message.expiryAt === undefined) return true;
+    const waitedMs = Math.max(0, this.clock.now() - message.expiryAt);
+    const waitedSeconds = Math.round(waitedMs / 1000);
+    if (waitedSeconds === 0) return true;
+    if (waitedSeconds >= expiry) return false;
+    message.properties = { ...message.properties, messageExpiryInterval: expiry - waitedSeconds };
+    message.expiryAt += waitedSeconds * 1000;
+    return true;
   }
 
   /**

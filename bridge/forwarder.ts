@@ -1,16 +1,15 @@
+import { type IPublishPacket } from 'mqtt';
 import { type Logger } from 'pino';
 
 import { type Direction, type RouteConfig } from './config';
 import { type DeadLetterStore } from './dead-letter';
 import { JitteredBackoff } from './backoff';
-import { type Outbound } from './downstream-pool';
 import { type AckTicket } from './ordered-acks';
-import { MessageAbandoned, MessageExpired } from './outbound';
+import { MessageAbandoned, MessageExpired, type PoolMessage } from './outbound';
 import { DEAD_LETTER_MESSAGES, type DeadLetterReason, iotCoreRefusal } from './iot-core-limits';
 import { type BridgeMetrics } from './metrics';
-import { carriesHop, hopMarker, mapProperties } from './properties';
+import { carriesHop, hopMarker, mapProperties, type PublishProperties } from './properties';
 import { rewriteTopic, topicMatches } from './topic-filter';
-import { type Inbound } from './upstream';
 
 /** What the forwarder does with one upstream topic. */
 interface TopicRoute {
@@ -33,10 +32,10 @@ export interface ForwarderDeps {
   /** Whether the downstream broker is IoT Core, whose limits then apply. */
   toIotCore: boolean;
   /**
-   * Publishes downstream and calls back on the downstream acknowledgement (or refusal); the
-   * ticket lets it drop a message whose upstream connection is gone before it was sent.
+   * Publishes downstream and settles the message on the downstream acknowledgement (or
+   * refusal); its ticket lets it drop a message whose upstream connection is gone unsent.
    */
-  publish: (message: Outbound, done: (err?: Error) => void, ticket: AckTicket) => void;
+  publish: (message: PoolMessage) => void;
   deadLetters: DeadLetterStore;
   metrics: BridgeMetrics;
   log: Logger;
@@ -59,26 +58,26 @@ export class Forwarder {
     return this.active;
   }
 
-  handle(inbound: Inbound): void {
+  /** Takes one message from upstream; `ticket` acks it there, `arrivedAt` is Clock time. */
+  handle(packet: IPublishPacket, ticket: AckTicket, arrivedAt: number): void {
     const { deps } = this;
-    const { packet } = inbound;
     const props = packet.properties;
     const route = this.routeOf(packet.topic);
 
     if (route.echo !== undefined && carriesHop(props, route.echo)) {
       deps.metrics.recordSkipped('loop');
-      inbound.ticket.complete();
+      ticket.complete();
       return;
     }
     const target = route.target;
     if (target === undefined) {
       deps.metrics.recordSkipped('loop');
-      inbound.ticket.complete();
+      ticket.complete();
       return;
     }
     const payload = packet.payload as Buffer;
     const now = deps.now();
-    const mapping = mapProperties(props, now - inbound.arrivedAt, route.marker);
+    const mapping = mapProperties(props, now - arrivedAt, route.marker);
     const refusal: DeadLetterReason | undefined =
       mapping.kind === 'expired'
         ? 'expired'
@@ -88,41 +87,33 @@ export class Forwarder {
 
     this.active += 1;
     if (refusal !== undefined || mapping.kind === 'expired') {
-      this.deadLetter(inbound, target, refusal ?? 'expired');
+      this.deadLetter(packet, ticket, target, refusal ?? 'expired');
       return;
     }
-    const outbound: Outbound = {
-      topic: target,
-      payload,
-      // IoT Core has no QoS 2; a QoS 1 upstream subscription already caps it, this makes sure.
-      qos: packet.qos >= 1 ? 1 : 0,
-      retain: packet.retain,
-      properties: mapping.properties,
-      expiryAt: now,
-    };
-    deps.publish(
-      outbound,
-      (err) => {
-        if (!err) {
-          deps.metrics.recordForwarded(deps.now() - inbound.arrivedAt);
-          this.settle(inbound);
-          return;
-        }
-        if (err instanceof MessageAbandoned) {
-          this.active -= 1;
-          return;
-        }
-        if (err instanceof MessageExpired) {
-          this.deadLetter(inbound, target, 'expired');
-          return;
-        }
-        // Connection losses never fail a publish (the lane sends again); a failure is the broker
-        // refusing this message, and sending it again would be refused again.
-        deps.log.warn({ topic: target, err: err.message }, 'downstream refused a message');
-        this.deadLetter(inbound, target, 'downstream-refused');
-      },
-      inbound.ticket,
-    );
+    deps.publish(new Delivery(this, packet, ticket, arrivedAt, target, mapping.properties, now));
+  }
+
+  /** A delivery settled downstream: ack it upstream, or find it another safe home. */
+  settled(delivery: Delivery, err: Error | undefined): void {
+    const { deps } = this;
+    const { packet, ticket, topic } = delivery;
+    if (!err) {
+      deps.metrics.recordForwarded(deps.now() - delivery.arrivedAt);
+      this.settle(ticket);
+      return;
+    }
+    if (err instanceof MessageAbandoned) {
+      this.active -= 1;
+      return;
+    }
+    if (err instanceof MessageExpired) {
+      this.deadLetter(packet, ticket, topic, 'expired');
+      return;
+    }
+    // Connection losses never fail a publish (the lane sends again); a failure is the broker
+    // refusing this message, and sending it again would be refused again.
+    deps.log.warn({ topic, err: err.message }, 'downstream refused a message');
+    this.deadLetter(packet, ticket, topic, 'downstream-refused');
   }
 
   /**
@@ -156,13 +147,13 @@ export class Forwarder {
    * (acks go in order) every later one on that connection, but nothing is acked unsafe.
    */
   private deadLetter(
-    inbound: Inbound,
+    packet: IPublishPacket,
+    ticket: AckTicket,
     topic: string,
     reason: DeadLetterReason,
     backoff?: JitteredBackoff,
   ): void {
     const { deps } = this;
-    const { packet } = inbound;
     const payload = packet.payload as Buffer;
     deps.deadLetters
       .append({
@@ -182,11 +173,11 @@ export class Forwarder {
             { topic, reason, bytes: payload.length, why: DEAD_LETTER_MESSAGES[reason] },
             'message dead-lettered',
           );
-          this.settle(inbound);
+          this.settle(ticket);
         },
         (err: Error) => {
           // Gone with its connection: the broker delivers it again, to be decided afresh.
-          if (inbound.ticket.abandoned) {
+          if (ticket.abandoned) {
             this.active -= 1;
             return;
           }
@@ -196,13 +187,43 @@ export class Forwarder {
             { topic, reason, err: err.message, retryInMs: inMs },
             'dead-letter store failed',
           );
-          setTimeout(() => this.deadLetter(inbound, topic, reason, retry), inMs).unref();
+          setTimeout(() => this.deadLetter(packet, ticket, topic, reason, retry), inMs).unref();
         },
       );
   }
 
-  private settle(inbound: Inbound): void {
+  private settle(ticket: AckTicket): void {
     this.active -= 1;
-    inbound.ticket.complete();
+    ticket.complete();
+  }
+}
+
+/**
+ * One message on its way downstream: what the pool publishes and what the forwarder needs
+ * back when it settles, in one object (see {@link PoolMessage} for why one).
+ */
+class Delivery implements PoolMessage {
+  readonly payload: Buffer;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+
+  constructor(
+    private readonly forwarder: Forwarder,
+    readonly packet: IPublishPacket,
+    readonly ticket: AckTicket,
+    readonly arrivedAt: number,
+    readonly topic: string,
+    public properties: PublishProperties | undefined,
+    /** When the expiry in `properties` was right (see {@link PoolMessage}). */
+    public expiryAt: number,
+  ) {
+    this.payload = packet.payload as Buffer;
+    // IoT Core has no QoS 2; a QoS 1 upstream subscription already caps it, this makes sure.
+    this.qos = packet.qos >= 1 ? 1 : 0;
+    this.retain = packet.retain;
+  }
+
+  settle(err?: Error): void {
+    this.forwarder.settled(this, err);
   }
 }

@@ -17,7 +17,7 @@ export { RateLimiter } from './rate-limiter';
 export { InFlightWindow } from './in-flight-window';
 export { JitteredBackoff } from './backoff';
 export { DownstreamPool } from './downstream-pool';
-export type { Outbound, PoolConnection, PoolLimits } from './downstream-pool';
+export type { Outbound, PoolConnection, PoolLimits, PoolMessage } from './downstream-pool';
 export {
   DEAD_LETTER_MESSAGES,
   DEAD_LETTER_REASONS,

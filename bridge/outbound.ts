@@ -1,3 +1,4 @@
+import { type AckTicket } from './ordered-acks';
 import { type PublishProperties } from './properties';
 
 /** A message ready to publish downstream. */
@@ -9,7 +10,7 @@ export interface Outbound {
   properties?: PublishProperties;
   /**
    * Clock time at which `properties.messageExpiryInterval` was right. The pool takes off the
-   * time the message then waits for a lane, and gives up on it once nothing is left.
+   * time the message then waits for a lane (updating both), and gives up once nothing is left.
    */
   expiryAt?: number;
 }
@@ -22,14 +23,37 @@ export class MessageExpired extends Error {
   }
 }
 
-/** What a pool publishes through; MQTT.js clients in production, fakes in unit tests. */
+/**
+ * A message handed to the pool: what to publish, the upstream ticket it answers, and whom to
+ * tell once it is settled. It is the one object that travels from forwarder to lane: at tens of
+ * thousands of messages per second, every wrapper or closure per message shows up in the
+ * garbage collector's share, because thousands of messages wait at once and survive its sweeps.
+ */
+export interface PoolMessage extends Outbound {
+  /** Its upstream ack; once abandoned, the message is dropped if it has not been sent. */
+  readonly ticket?: AckTicket;
+  /** Called once: acknowledged downstream (no error), or why not. */
+  settle(err?: Error): void;
+}
+
+/** How a connection reports a message it published as settled. */
+export type Settled = (message: PoolMessage, err?: Error) => void;
+
+/** What a pool publishes through; {@link PublishLane}s in production, fakes in unit tests. */
 export interface PoolConnection {
   readonly connected: boolean;
   /** Unacknowledged publishes the broker accepts on this connection, if it says. */
   readonly receiveMaximum?: number;
-  publish(message: Outbound, done: (err?: Error) => void): void;
+  /** Set once by the pool that owns the connection; called for every message published. */
+  onSettled: Settled;
+  publish(message: PoolMessage): void;
   close(): Promise<void>;
 }
+
+/** What a connection calls before a pool owns it: nothing may be published yet. */
+export const NOT_IN_A_POOL: Settled = () => {
+  throw new Error('a downstream connection settled a message before joining a pool');
+};
 
 /** The message's upstream connection is gone before it was sent; the broker delivers it again. */
 export class MessageAbandoned extends Error {

@@ -2,13 +2,8 @@ import { type MqttClient } from 'mqtt';
 
 import { closeConnection } from './connection';
 import { FrameTap } from './frame-tap';
-import { type Outbound, type PoolConnection } from './outbound';
+import { NOT_IN_A_POOL, type PoolConnection, type PoolMessage, type Settled } from './outbound';
 import { encodePublish } from './publish-encoder';
-
-interface Unacked {
-  bytes: Buffer;
-  done: (err?: Error) => void;
-}
 
 /** Raised when the downstream broker answers a publish with a failure reason code. */
 export class DownstreamRefusal extends Error {
@@ -31,7 +26,7 @@ export const PUBACK = 4;
  * chunks; at tens of thousands of messages per second that bookkeeping and the system calls
  * cost more than the forwarding. Here each packet is encoded once into one buffer, the packets
  * of one event-loop turn go out in one write, and the lane keeps its own unacknowledged
- * packets, sending them again (DUP set) after a reconnect, as the session resumes. The
+ * messages, encoding them again (DUP set) after a reconnect, as the session resumes. The
  * connection's {@link FrameTap} hands the PUBACKs to {@link acknowledged}, unparsed by MQTT.js.
  * LIMITATION: it writes to the MQTT.js client's stream, so an MQTT.js upgrade must keep that
  * stream the one it opened; the integration tests exercise it.
@@ -42,7 +37,8 @@ export const PUBACK = 4;
  * was first sent; the time between the two is not taken off.
  */
 export class PublishLane implements PoolConnection {
-  private readonly unacked = new Map<number, Unacked>();
+  /** Unacknowledged messages by packet id, in the order they were sent. */
+  private readonly unacked = new Map<number, PoolMessage>();
   private nextId = 1;
   private batch: Buffer[] = [];
   private flushScheduled = false;
@@ -50,6 +46,7 @@ export class PublishLane implements PoolConnection {
   private maxPacketBytes = Infinity;
   /** The broker's Receive Maximum, from its CONNACK; MQTT 3.1.1 brokers announce none. */
   receiveMaximum = Infinity;
+  onSettled: Settled = NOT_IN_A_POOL;
 
   constructor(
     private readonly client: MqttClient,
@@ -70,28 +67,28 @@ export class PublishLane implements PoolConnection {
   acknowledged(body: Buffer): void {
     if (body.length < 2) return;
     const messageId = body.readUInt16BE(0);
-    const entry = this.unacked.get(messageId);
-    if (!entry) return;
+    const message = this.unacked.get(messageId);
+    if (!message) return;
     this.unacked.delete(messageId);
     const code = body.length > 2 ? body[2] : 0;
     // 0x10 "no matching subscribers" still means the broker took the message.
-    entry.done(code >= 0x80 ? new DownstreamRefusal(code) : undefined);
+    this.onSettled(message, code >= 0x80 ? new DownstreamRefusal(code) : undefined);
   }
 
   get connected(): boolean {
     return this.client.connected;
   }
 
-  publish(message: Outbound, done: (err?: Error) => void): void {
+  publish(message: PoolMessage): void {
     const messageId = message.qos === 1 ? this.allocateId() : undefined;
     const bytes = encodePublish(message, messageId, this.protocolVersion);
     if (bytes.length > this.maxPacketBytes) {
-      setImmediate(() => done(new DownstreamRefusal(PACKET_TOO_LARGE)));
+      setImmediate(() => this.onSettled(message, new DownstreamRefusal(PACKET_TOO_LARGE)));
       return;
     }
-    if (messageId !== undefined) this.unacked.set(messageId, { bytes, done });
+    if (messageId !== undefined) this.unacked.set(messageId, message);
     this.write(bytes);
-    if (message.qos === 0) setImmediate(() => done());
+    if (message.qos === 0) setImmediate(() => this.onSettled(message));
   }
 
   async close(): Promise<void> {
@@ -129,12 +126,16 @@ export class PublishLane implements PoolConnection {
     else stream.write(bytes);
   }
 
-  /** After a reconnect, everything not yet acknowledged goes out again, in order, as DUP. */
+  /**
+   * After a reconnect, everything not yet acknowledged goes out again, in order, as DUP. The
+   * bytes are encoded again rather than kept: a reconnect is rare, a kept copy is not.
+   */
   private resend(): void {
     this.batch = [];
-    for (const entry of this.unacked.values()) {
-      entry.bytes[0] |= 0x08;
-      this.write(entry.bytes);
+    for (const [messageId, message] of this.unacked) {
+      const bytes = encodePublish(message, messageId, this.protocolVersion);
+      bytes[0] |= 0x08;
+      this.write(bytes);
     }
   }
 }

@@ -9,13 +9,11 @@ import { type BridgeMetrics } from './metrics';
 import { type AckTicket } from './ordered-acks';
 import { decodePublish } from './publish-decoder';
 
-/** An inbound message with the ticket that acks it upstream once it has been handled. */
-export interface Inbound {
-  packet: IPublishPacket;
-  /** When it arrived (Clock time), for latency and message expiry. */
-  arrivedAt: number;
-  ticket: AckTicket;
-}
+/**
+ * Takes an inbound message with the ticket that acks it upstream once it has been handled, and
+ * when it arrived (Clock time, for latency and message expiry).
+ */
+export type InboundHandler = (packet: IPublishPacket, ticket: AckTicket, arrivedAt: number) => void;
 
 /** How an upstream connection subscribes. */
 export interface UpstreamSpec {
@@ -49,7 +47,7 @@ export class UpstreamConnection {
 
   constructor(
     private readonly spec: UpstreamSpec,
-    private readonly onMessage: (inbound: Inbound) => void,
+    private readonly onMessage: InboundHandler,
     private readonly metrics: BridgeMetrics,
     private readonly log: Logger,
     private readonly now: () => number,
@@ -174,7 +172,7 @@ export class UpstreamConnection {
     // in-flight window) is made to wait: the socket is not read until acks go out. A broker
     // that keeps to it is never held, so its PINGRESPs are read even while all are in flight.
     if (this.channel.pending > this.spec.receiveMaximum) tap.hold(true);
-    this.onMessage({ packet, arrivedAt: this.now(), ticket });
+    this.onMessage(packet, ticket, this.now());
   }
 
   /** An ack was released: count it, and read the socket again once well below the maximum. */

@@ -6,6 +6,7 @@ import {
   OrderedAcks,
   type Outbound,
   type PoolConnection,
+  type PoolMessage,
   RateLimiter,
   type TimerHandle,
 } from '../../../bridge';
@@ -139,16 +140,18 @@ describe('JitteredBackoff', () => {
 
 /** A fake lane that records publishes and acks them when told. */
 function fakeLane(): PoolConnection & { sent: Outbound[]; ack(): void; connected: boolean } {
-  const pending: (() => void)[] = [];
-  const lane = {
+  const pending: PoolMessage[] = [];
+  const lane: PoolConnection & { sent: Outbound[]; ack(): void; connected: boolean } = {
     connected: true,
-    sent: [] as Outbound[],
-    publish(message: Outbound, done: (err?: Error) => void) {
+    sent: [],
+    onSettled: () => undefined,
+    publish(message: PoolMessage) {
       lane.sent.push(message);
-      pending.push(() => done());
+      pending.push(message);
     },
     ack() {
-      pending.shift()?.();
+      const message = pending.shift();
+      if (message) lane.onSettled(message);
     },
     close: async () => undefined,
   };
@@ -269,7 +272,11 @@ describe('DownstreamPool', () => {
     const acks = new OrderedAcks(() => undefined);
     const outcomes: string[] = [];
     for (let n = 0; n < 3; n += 1) {
-      pool.send(message(n), (err) => outcomes.push(`${n}:${err?.name ?? 'sent'}`), acks.add(n));
+      pool.send({
+        ...message(n),
+        ticket: acks.add(n),
+        settle: (err) => outcomes.push(`${n}:${err?.name ?? 'sent'}`),
+      });
     }
 
     acks.discard();
