@@ -87,7 +87,7 @@ export class Forwarder {
 
     this.active += 1;
     if (refusal !== undefined || mapping.kind === 'expired') {
-      this.deadLetter(packet, ticket, target, refusal ?? 'expired');
+      this.deadLetter(packet as Received, ticket, target, refusal ?? 'expired');
       return;
     }
     deps.publish(new Delivery(this, packet, ticket, arrivedAt, target, mapping.properties, now));
@@ -96,7 +96,7 @@ export class Forwarder {
   /** A delivery settled downstream: ack it upstream, or find it another safe home. */
   settled(delivery: Delivery, err: Error | undefined): void {
     const { deps } = this;
-    const { packet, ticket, topic } = delivery;
+    const { ticket, topic } = delivery;
     if (!err) {
       deps.metrics.recordForwarded(deps.now() - delivery.arrivedAt);
       this.settle(ticket);
@@ -106,14 +106,20 @@ export class Forwarder {
       this.active -= 1;
       return;
     }
+    const received: Received = {
+      payload: delivery.payload,
+      qos: delivery.receivedQos,
+      retain: delivery.retain,
+      properties: delivery.receivedProperties,
+    };
     if (err instanceof MessageExpired) {
-      this.deadLetter(packet, ticket, topic, 'expired');
+      this.deadLetter(received, ticket, topic, 'expired');
       return;
     }
     // Connection losses never fail a publish (the lane sends again); a failure is the broker
     // refusing this message, and sending it again would be refused again.
     deps.log.warn({ topic, err: err.message }, 'downstream refused a message');
-    this.deadLetter(packet, ticket, topic, 'downstream-refused');
+    this.deadLetter(received, ticket, topic, 'downstream-refused');
   }
 
   /**
@@ -147,7 +153,7 @@ export class Forwarder {
    * (acks go in order) every later one on that connection, but nothing is acked unsafe.
    */
   private deadLetter(
-    packet: IPublishPacket,
+    packet: Received,
     ticket: AckTicket,
     topic: string,
     reason: DeadLetterReason,
@@ -198,18 +204,24 @@ export class Forwarder {
   }
 }
 
+/** What the dead-letter store records of a message: as it was received. */
+type Received = Pick<IPublishPacket, 'qos' | 'retain' | 'properties'> & { payload: Buffer };
+
 /**
  * One message on its way downstream: what the pool publishes and what the forwarder needs
- * back when it settles, in one object (see {@link PoolMessage} for why one).
+ * back when it settles, in one object (see {@link PoolMessage} for why one). It keeps what it
+ * needs of the received packet rather than the packet, which can then die young.
  */
 class Delivery implements PoolMessage {
   readonly payload: Buffer;
   readonly qos: 0 | 1;
   readonly retain: boolean;
+  readonly receivedQos: IPublishPacket['qos'];
+  readonly receivedProperties: IPublishPacket['properties'];
 
   constructor(
     private readonly forwarder: Forwarder,
-    readonly packet: IPublishPacket,
+    packet: IPublishPacket,
     readonly ticket: AckTicket,
     readonly arrivedAt: number,
     readonly topic: string,
@@ -221,6 +233,8 @@ class Delivery implements PoolMessage {
     // IoT Core has no QoS 2; a QoS 1 upstream subscription already caps it, this makes sure.
     this.qos = packet.qos >= 1 ? 1 : 0;
     this.retain = packet.retain;
+    this.receivedQos = packet.qos;
+    this.receivedProperties = packet.properties;
   }
 
   settle(err?: Error): void {
