@@ -2,8 +2,9 @@
 // fleetshift bridge process, between the same two brokers, with the same load generator.
 // Usage: npm run bench:bridge [-- --json] [--messages N] [--seconds S] [--rounds R] [--mqtt5]
 // Environment, for exploring: BENCH_UP / BENCH_DOWN (the bridge's upstream and downstream
-// connections, default 1 and 2), BENCH_SEMI (V8 semi-space MB), BENCH_PROF (CPU profile of the
-// bridge process in /tmp/fsprof).
+// connections, default 1 and 2), BENCH_RECEIVE_MAX (the bridge's upstream receive maximum),
+// BENCH_SEMI (V8 semi-space MB), BENCH_NODE_FLAGS (more node flags for the bridge process, e.g.
+// --trace-gc), BENCH_PROF (CPU profile of the bridge process in /tmp/fsprof).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -137,7 +138,12 @@ async function startFleetshiftBridge(
       iotCore: { url: downstream.url, protocolVersion },
       sharedGroup: 'bench',
       routes: { 'device-to-backend': [{ filter: 'bench/fs/#' }] },
-      upstream: { connections: Number(process.env.BENCH_UP ?? 1) },
+      upstream: {
+        connections: Number(process.env.BENCH_UP ?? 1),
+        ...(process.env.BENCH_RECEIVE_MAX && {
+          receiveMaximum: Number(process.env.BENCH_RECEIVE_MAX),
+        }),
+      },
       // Plain brokers, not IoT Core: the per-connection limits are lifted for the measurement.
       downstream: {
         connections: Number(process.env.BENCH_DOWN ?? 2),
@@ -154,6 +160,7 @@ async function startFleetshiftBridge(
     [
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fsprof'] : []),
       ...(process.env.BENCH_SEMI ? [`--max-semi-space-size=${process.env.BENCH_SEMI}`] : []),
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '-r',
       'tsx/cjs',
       path.join(PROJECT_ROOT, 'workers/bridge.ts'),
