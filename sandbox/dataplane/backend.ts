@@ -6,6 +6,7 @@ import { CommandTracker, type PendingCommand } from './command-tracker';
 import { type LedgerWriter, openLedger } from './ledger';
 import { dataplaneLog } from './log';
 import { type DeviceCommand, parseTelemetry, TOPICS } from './messages';
+import { leaveSharedGroup, resubscribeShared } from './shared-subscription';
 
 const SESSION_EXPIRY_SECONDS = 60;
 
@@ -22,7 +23,7 @@ export interface BackendOptions {
   commandEvery?: number;
   /** @default 3000 */
   resendAfterMs?: number;
-  /** On stop, how long to wait for outstanding acks, in milliseconds. @default 10000 */
+  /** On stop, how long to drain the session and wait for acks, in milliseconds. @default 10000 */
   drainMs?: number;
   ledgerDir?: string;
 }
@@ -39,7 +40,10 @@ export interface BackendCounters {
 /** A running backend instance. */
 export interface BackendHandle {
   counters(): BackendCounters;
-  /** Stops issuing commands, waits (bounded) for outstanding acks, then disconnects. */
+  /**
+   * Stops issuing commands, leaves the shared group taking everything the broker assigned it,
+   * waits for outstanding acks, then disconnects; all bounded by `drainMs` together.
+   */
   stop(): Promise<void>;
 }
 
@@ -52,17 +56,20 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
   const ledger: LedgerWriter | undefined = options.ledgerDir
     ? openLedger(options.ledgerDir, `backend-${instanceId}`)
     : undefined;
-  const client = await mqtt.connectAsync(options.brokerUrl, {
+  const client = mqtt.connect(options.brokerUrl, {
     clientId: `backend-${instanceId}`,
     protocolVersion: 5,
     clean: false,
     // The ECS agent reuses instance ids (slots), so a replacement resumes this session and
     // gets what the broker queued for a crashed instance.
-    // LIMITATION: telemetry queued for a crashed instance whose slot is not refilled within the
-    // session expiry (the service was scaled down meanwhile) is lost.
+    // LIMITATION: telemetry the broker assigned to a crashed instance is lost if its slot is
+    // not refilled within the session expiry (the service was scaled down meanwhile):
+    // Mosquitto 2.0 gives an ended session's share to no other member of the group.
     properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS },
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // The connect handler below subscribes, knowing whether the session was resumed.
+    resubscribe: false,
     ...(options.tls ?? {}),
   } as IClientOptions);
 
@@ -88,6 +95,8 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
   // Instance ids are reused by replacements: the run token keeps command ids unique.
   const runToken = randomBytes(3).toString('hex');
   const commandEvery = options.commandEvery ?? 5;
+  // Listening before the first CONNACK: a resumed session's queued messages follow it at once,
+  // and MQTT.js acks a message that no listener saw.
   client.on('message', (_topic, payload) => {
     const telemetry = parseTelemetry(payload);
     if (!telemetry) return;
@@ -103,20 +112,38 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
     ledger?.record('sent', 'backend-to-device', id);
     tracker.issue(id, telemetry.device);
   });
+
   const sharedTelemetry = TOPICS.sharedTelemetry(options.group ?? 'backend');
-  const topics = [sharedTelemetry, TOPICS.acksFor(instanceId)];
-  await client.subscribeAsync(topics, { qos: 1 });
-  // Mosquitto 2.0 restores a persistent session after a restart (the demo's chaos restarts the
-  // IoT Core stand-in) without its shared subscriptions, and a repeated SUBSCRIBE does not
-  // revive them; unsubscribing first does.
-  // LIMITATION: telemetry published between that UNSUBSCRIBE and SUBSCRIBE, while no other
-  // member is in the group, matches no subscription and is dropped by the broker.
-  client.on('connect', (connack) => {
-    if (draining || !connack.sessionPresent) return;
-    client.unsubscribe(sharedTelemetry, () =>
-      client.subscribe(topics, { qos: 1 }, () => undefined),
-    );
+  const acks = TOPICS.acksFor(instanceId);
+  // The subscription in progress, so that leaving the group waits for it to finish.
+  let joining: Promise<void> = Promise.resolve();
+  const subscribed = new Promise<void>((resolve, reject) => {
+    // A resumed session is subscribed again with a stand-in (see resubscribeShared): after a
+    // broker restart it no longer holds its shared subscription.
+    client.on('connect', (connack) => {
+      if (draining) return;
+      const resumed = connack.sessionPresent;
+      joining = resumed
+        ? resubscribeShared(client, sharedTelemetry, [acks])
+        : client.subscribeAsync([sharedTelemetry, acks], { qos: 1 }).then(() => undefined);
+      // A failure fails the start; once started, an instance logs it and keeps running.
+      joining.then(resolve, (err: unknown) => {
+        dataplaneLog.warn({ instanceId, resumed, err }, 'backend subscribe failed');
+        reject(err);
+      });
+    });
+    // Only the first connect's failure fails the start; later ones are retried.
+    client.once('error', reject);
   });
+  try {
+    await subscribed;
+  } catch (err) {
+    client.end(true);
+    ledger?.close();
+    throw err;
+  }
+  // Without a listener a refused reconnect would throw and end the process; MQTT.js retries.
+  client.on('error', (err) => dataplaneLog.warn({ instanceId, err }, 'backend connection error'));
   const resendTimer = setInterval(() => tracker.resendOverdue(), 500);
   dataplaneLog.info({ instanceId, broker: options.brokerUrl }, 'backend started');
 
@@ -130,10 +157,21 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
     }),
     stop: async () => {
       draining = true;
-      // Leave the shared group first, so the broker hands new telemetry to the other members
-      // instead of queueing it for a session nobody will resume; acks keep arriving.
-      await client.unsubscribeAsync(sharedTelemetry).catch(() => undefined);
-      const deadline = Date.now() + (options.drainMs ?? 10_000);
+      const startedAt = Date.now();
+      const deadline = startedAt + (options.drainMs ?? 10_000);
+      const before = telemetryReceived;
+      dataplaneLog.info({ instanceId }, 'backend leaving its shared group');
+      await joining.catch(() => undefined);
+      const marker = TOPICS.drainMarker(instanceId);
+      const emptied = await leaveSharedGroup(
+        client,
+        sharedTelemetry,
+        marker,
+        deadline - Date.now(),
+      );
+      const taken = telemetryReceived - before;
+      if (!emptied) dataplaneLog.warn({ instanceId, taken }, 'session not seen empty in time');
+      // Acks keep arriving on the instance's own topic while it waits for them.
       while (tracker.outstanding > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -143,7 +181,8 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
       clearInterval(resendTimer);
       await client.endAsync();
       ledger?.close();
-      dataplaneLog.info({ instanceId }, 'backend stopped');
+      const drainedMs = Date.now() - startedAt;
+      dataplaneLog.info({ instanceId, emptied, taken, drainedMs }, 'backend stopped');
     },
   };
 }

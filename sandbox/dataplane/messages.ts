@@ -7,6 +7,8 @@
  * - `fleet/<device>/ack/<backend instance>`: the telemetry message that acknowledges a command,
  *   addressed to the instance that issues and resends it (a shared group would hand the ack to
  *   any instance, and the issuer would resend forever).
+ * - `fleetshift-sandbox/drain/<backend instance>`: a marker a leaving instance sends itself, to
+ *   know it received everything its session held (outside `fleet/`, so no bridge forwards it).
  */
 export const TOPICS = {
   telemetry: (device: string): string => `fleet/${device}/telemetry`,
@@ -15,6 +17,7 @@ export const TOPICS = {
   /** What a backend instance subscribes to, with the shared group's name. */
   sharedTelemetry: (group: string): string => `$share/${group}/fleet/+/telemetry`,
   acksFor: (issuer: string): string => `fleet/+/ack/${issuer}`,
+  drainMarker: (issuer: string): string => `fleetshift-sandbox/drain/${issuer}`,
 } as const;
 
 /** A telemetry message; acks of commands carry `ackOf`. */
