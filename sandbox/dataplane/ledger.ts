@@ -44,6 +44,8 @@ export type LedgerReport = Record<Direction, DirectionReport>;
 /**
  * Opens `<dir>/<writerName>.ledger` for appending. Each process (device fleet, backend instance)
  * writes its own file, so no two processes ever share a file and no locking is needed.
+ * A line is `<S|R> <u|d> <id> <epoch ms>`: the time lets a lost message be placed against the
+ * scale events in the ECS agent's log. Files written before the time field read the same.
  * LIMITATION: lines buffered in the last `flushMs` are lost if the process is killed with SIGKILL.
  */
 export function openLedger(dir: string, writerName: string, flushMs = 200): LedgerWriter {
@@ -63,7 +65,8 @@ export function openLedger(dir: string, writerName: string, flushMs = 200): Ledg
   return {
     record: (event, direction, id) => {
       if (/\s/.test(id)) throw new Error(`ledger id must not contain white space: ${id}`);
-      buffer.push(`${EVENT_CODE[event]} ${DIRECTION_CODE[direction]} ${id}\n`);
+      const line = `${EVENT_CODE[event]} ${DIRECTION_CODE[direction]} ${id} ${Date.now()}`;
+      buffer.push(`${line}\n`);
     },
     flush,
     close: () => {
@@ -81,6 +84,7 @@ export function reconcileLedger(dir: string): LedgerReport {
   const received = { u: new Map<string, number>(), d: new Map<string, number>() };
   for (const file of safeList(dir).filter((f) => f.endsWith('.ledger'))) {
     for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      // A fourth field, the time, is not needed to reconcile (and older files lack it).
       const [event, direction, id] = line.split(' ');
       if (!id || (direction !== 'u' && direction !== 'd')) continue;
       if (event === 'S') sent[direction].add(id);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -62,6 +62,22 @@ describe('the message ledger', () => {
     second.record('sent', 'backend-to-device', 'c.2');
     second.close();
     expect(reconcileLedger(dir)['backend-to-device']).toMatchObject({ sent: 2, lost: 2 });
+  });
+
+  it('stamps each line with the time it was recorded, and still reads lines without one', () => {
+    const before = Date.now();
+    const devices = openLedger(dir, 'fleet');
+    devices.record('sent', 'device-to-backend', 'd.1');
+    devices.close();
+    const [line] = readFileSync(path.join(dir, 'fleet.ledger'), 'utf8').trim().split('\n');
+    const [, , id, time] = line.split(' ');
+    expect(id).toBe('d.1');
+    expect(Number(time)).toBeGreaterThanOrEqual(before);
+    expect(Number(time)).toBeLessThanOrEqual(Date.now());
+
+    // A backend file from before the time field.
+    writeFileSync(path.join(dir, 'backend-old.ledger'), 'R u d.1\n');
+    expect(reconcileLedger(dir)['device-to-backend']).toMatchObject({ sent: 1, lost: 0 });
   });
 
   it('refuses an id with white space, which would corrupt the line format', () => {
