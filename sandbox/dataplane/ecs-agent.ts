@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../config';
 import { type AwsTarget, ecsClient } from './aws-clients';
 import { isAlive, type LocalTask, startLocalTask, stopLocalTask } from './local-task';
 import { dataplaneLog } from './log';
+import { openScaleEvents } from './scale-events';
 
 /** Options of {@link startEcsAgent}. */
 export interface EcsAgentOptions {
@@ -21,7 +22,11 @@ export interface EcsAgentOptions {
   home: string;
   /** How often moto is read, in milliseconds. @default 1000 */
   pollMs?: number;
-  /** Time between SIGTERM and SIGKILL on scale-down, in milliseconds. @default 10000 */
+  /**
+   * Time between SIGTERM and SIGKILL on scale-down, in milliseconds. Longer than a sample
+   * backend's default drain (10 s), so a drain that runs to its end still disconnects.
+   * @default 15000
+   */
   graceMs?: number;
   /** Where instances run. @default the project root */
   cwd?: string;
@@ -79,7 +84,14 @@ const STABLE_MS = 10_000;
  */
 export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentHandle> {
   const ecs = ecsClient(options.aws);
-  const graceMs = options.graceMs ?? 10_000;
+  const graceMs = options.graceMs ?? 15_000;
+  const scaleEvents = openScaleEvents(options.home);
+  // Scale events go to the quiet stderr log and, always, to the events file.
+  const record = (level: 'info' | 'warn', fields: object, message: string): void => {
+    dataplaneLog[level](fields, message);
+    scaleEvents[level](fields, message);
+  };
+  record('info', { cluster: options.cluster }, 'ecs agent started');
   const runtimes = new Map<string, ServiceRuntime>();
   const launches = new Map<string, ContainerLaunch>();
   let stopped = false;
@@ -98,13 +110,17 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
       logDir: logDirOf(service),
     });
     runtime.tasks.push(task);
-    dataplaneLog.info({ service, instanceId, pid: task.child.pid }, 'ecs instance started');
+    record('info', { service, instanceId, pid: task.child.pid }, 'ecs instance started');
     void task.exited.then((code) => {
-      if (task.stopping) return;
+      if (task.stopping) {
+        const ranMs = Date.now() - task.startedAt;
+        record('info', { service, instanceId, code, ranMs }, 'ecs instance stopped');
+        return;
+      }
       runtime.crashes += 1;
       const delayMs = Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** runtime.crashes);
       runtime.notBefore = Date.now() + delayMs;
-      dataplaneLog.warn({ service, instanceId, code }, 'ecs instance exited; will restart');
+      record('warn', { service, instanceId, code }, 'ecs instance exited; will restart');
     });
   };
 
@@ -115,6 +131,10 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
       if (!runtime) {
         runtime = { ...want, tasks: [], restarts: 0, pendingRestarts: 0, crashes: 0, notBefore: 0 };
         runtimes.set(service, runtime);
+        record('info', { service, desired: want.desired }, 'ecs service found');
+      }
+      if (runtime.desired !== want.desired) {
+        record('info', { service, from: runtime.desired, to: want.desired }, 'ecs desired count');
       }
       runtime.desired = want.desired;
       runtime.taskDefinitionArn = want.taskDefinitionArn;
@@ -158,7 +178,8 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
     const surplus = [...stale, ...current.slice(runtime.desired).reverse()];
     await Promise.all(
       surplus.map(async (task) => {
-        dataplaneLog.info({ service, instanceId: task.instanceId }, 'ecs instance stopping');
+        const reason = stale.includes(task) ? 'replaced' : 'scale-down';
+        record('info', { service, instanceId: task.instanceId, reason }, 'ecs instance stopping');
         await stopLocalTask(task, graceMs);
       }),
     );
@@ -214,6 +235,7 @@ export async function startEcsAgent(options: EcsAgentOptions): Promise<EcsAgentH
       await running;
       stopped = true;
       const all = [...runtimes.values()].flatMap((r) => r.tasks);
+      record('info', { cluster: options.cluster, instances: all.length }, 'ecs agent stopping');
       await Promise.all(all.map((task) => stopLocalTask(task, graceMs)));
       ecs.destroy();
     },

@@ -15,6 +15,7 @@ export type { FleetHandle, FleetOptions, FleetSnapshot } from './fleet';
 export { classifyConnectFailure, emptyFleetCounters } from './fleet-counters';
 export type { BrokerName, ConnectOutcome, FleetCounters } from './fleet-counters';
 export { openLedger, reconcileLedger } from './ledger';
+export { openScaleEvents, scaleEventsFile } from './scale-events';
 export type { Direction, DirectionReport, LedgerReport, LedgerWriter } from './ledger';
 export { TOPICS } from './messages';
 export type { DeviceCommand, Telemetry } from './messages';

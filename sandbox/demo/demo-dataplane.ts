@@ -22,6 +22,13 @@ import { writeDemoBridgeConfigs } from './bridge-configs';
 import { awaitConsumers } from './consumer-probe';
 import { type DeviceGateway, startDeviceGateway } from './device-gateway';
 
+/**
+ * Backend instances log at info into their own files (`<home>/ecs/<service>/<instance>.log`):
+ * a few lines each (started, leaving the group, stopped with what the drain took), so a lost
+ * message can be placed against them.
+ */
+const BACKEND_ENV = { FLEETSHIFT_LOG_LEVEL: 'info' };
+
 /** How the demo's fleet behaves. */
 export interface DemoFleetOptions {
   devices: number;
@@ -69,8 +76,8 @@ export async function startDemoDataplane(
   });
   const services: ServiceDescription[] = [
     ...plan.backends.services.flatMap((service) => [
-      backendServiceDescription(service.legacyService, 'legacy', service.instances),
-      backendServiceDescription(service.migratedService, 'iot-core', 0),
+      backendServiceDescription(service.legacyService, 'legacy', service.instances, BACKEND_ENV),
+      backendServiceDescription(service.migratedService, 'iot-core', 0, BACKEND_ENV),
     ]),
     bridgeService(plan.bridge.deviceToBackend.service, bridgeConfigs.deviceToBackend),
     bridgeService(plan.bridge.backendToDevice.service, bridgeConfigs.backendToDevice),

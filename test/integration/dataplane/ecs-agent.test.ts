@@ -7,6 +7,7 @@ import {
   type EcsAgentHandle,
   ecsClient,
   type SandboxResourcesHandle,
+  scaleEventsFile,
   startEcsAgent,
 } from '../../../sandbox/dataplane';
 import { resourcesFixture, tempDir, testAws, waitFor } from './fixtures';
@@ -97,6 +98,27 @@ describe('the local ECS agent', () => {
     await setDesired('stubborn', 0);
     await waitFor(() => running('worker') === 1 && running('stubborn') === 0, 'scale-down', 15_000);
     expect(agent.services().worker.restarts).toBe(1); // a stop on purpose is not a crash
+  });
+
+  it('records each scale event with its time, to place a lost message against', () => {
+    const events = readFileSync(scaleEventsFile(home), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const of = (msg: string) => events.filter((e) => e.msg === msg && e.service === 'worker');
+
+    expect(of('ecs desired count')).toContainEqual(expect.objectContaining({ from: 3, to: 1 }));
+    const stopping = of('ecs instance stopping');
+    expect(stopping).toHaveLength(2);
+    expect(stopping.every((e) => e.reason === 'scale-down')).toBe(true);
+    expect(
+      of('ecs instance stopped')
+        .map((e) => e.instanceId)
+        .sort(),
+    ).toEqual(stopping.map((e) => e.instanceId).sort());
+    expect(of('ecs instance started')).toHaveLength(4); // three, and one after the kill
+    expect(of('ecs instance exited; will restart')).toHaveLength(1);
+    expect(events.every((e) => typeof e.time === 'number')).toBe(true);
   });
 
   it('writes what runs locally to a status file, since moto cannot know it', () => {
