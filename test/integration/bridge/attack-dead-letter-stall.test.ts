@@ -9,39 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { type BridgeHandle } from '../../../bridge';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, runBridge, settle, waitFor } from './fixtures';
+import { freePort } from '../../support/brokers';
+import { bridgeConfigInput, runBridge, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
 const DEEP = 'dev/a/b/c/d/e/f/g/h'; // 9 levels: IoT Core refuses it, so it is dead-lettered
 
 describe('attack: a transient dead-letter store failure', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-  let backend: RecordingClient;
-
-  beforeAll(async () => {
-    legacy = await startLegacyBroker({ extraConfig: ['max_inflight_messages 5'] });
-    iot = await startIotCoreBroker();
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'dl-backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
+  const scene = useBrokerScene({
+    legacy: { extraConfig: ['max_inflight_messages 5'] },
+    backendName: 'dl-backend',
   });
 
   async function afterRepair(
@@ -51,11 +29,13 @@ describe('attack: a transient dead-letter store failure', () => {
   ): Promise<void> {
     // The store works again; more traffic, one more dead-letter candidate among it.
     for (let n = 0; n < 30; n += 1) {
-      await device.client.publishAsync(`${prefix}${n % 3}`, String(n), { qos: 1 });
+      await scene.device.client.publishAsync(`${prefix}${n % 3}`, String(n), { qos: 1 });
     }
-    await device.client.publishAsync(DEEP, 'second', { qos: 1 });
+    await scene.device.client.publishAsync(DEEP, 'second', { qos: 1 });
     const mine = (): Set<string> =>
-      new Set(backend.received.filter((m) => m.topic.startsWith(prefix)).map((m) => m.payload));
+      new Set(
+        scene.backend.received.filter((m) => m.topic.startsWith(prefix)).map((m) => m.payload),
+      );
     await waitFor(() => mine().size === 30, 'the 30 messages', 6000).catch(() => undefined);
     await waitFor(() => bridge.health().inFlight === 0, 'every ack released', 3000).catch(
       () => undefined,
@@ -78,7 +58,7 @@ describe('attack: a transient dead-letter store failure', () => {
       const blocker = path.join(dir, 'volume');
       writeFileSync(blocker, 'not a directory yet'); // as if the volume were not mounted yet
       const file = path.join(blocker, 'dead-letter.jsonl');
-      const input = bridgeConfigInput(legacy, iot, {
+      const input = bridgeConfigInput(scene.legacy, scene.iot, {
         instanceId: `dlfile${version}`,
         sharedGroup: `dlfile${version}`,
         deadLetter: { kind: 'file', path: file },
@@ -87,7 +67,7 @@ describe('attack: a transient dead-letter store failure', () => {
       input.legacy = { ...input.legacy, protocolVersion: version };
       const bridge = await runBridge(input);
       try {
-        await device.client.publishAsync(DEEP, 'first', { qos: 1 });
+        await scene.device.client.publishAsync(DEEP, 'first', { qos: 1 });
         await settle(500);
         // The volume appears.
         rmSync(blocker);
@@ -128,7 +108,7 @@ describe('attack: a transient dead-letter store failure', () => {
       });
     });
     await new Promise<void>((resolve) => s3.listen(port, '127.0.0.1', resolve));
-    const input = bridgeConfigInput(legacy, iot, {
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       instanceId: 'dls3',
       sharedGroup: 'dls3',
       deadLetter: {
@@ -142,7 +122,7 @@ describe('attack: a transient dead-letter store failure', () => {
     input.legacy = { ...input.legacy, protocolVersion: 4 };
     const bridge = await runBridge(input);
     try {
-      await device.client.publishAsync(DEEP, 'first', { qos: 1 });
+      await scene.device.client.publishAsync(DEEP, 'first', { qos: 1 });
       // The SDK gives up after its attempts; S3 is fine again right after.
       await waitFor(() => requests >= 3, 'the SDK attempts', 15_000);
       await settle(1500);

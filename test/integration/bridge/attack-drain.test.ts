@@ -9,15 +9,8 @@ import path from 'node:path';
 
 import { type BridgeConfigInput } from '../../../bridge';
 import { PROJECT_ROOT } from '../../../sandbox';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, settle, waitFor } from './fixtures';
+import { freePort } from '../../support/brokers';
+import { bridgeConfigInput, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -85,25 +78,7 @@ async function startProcess(input: BridgeConfigInput, name: string): Promise<Run
 }
 
 describe('attack: SIGTERM drain under load', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-  let backend: RecordingClient;
-
-  beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'drain-backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
-  });
+  const scene = useBrokerScene({ backendName: 'drain-backend' });
 
   const scenarios = [
     // name, downstream publishes/s per connection, drain timeout, stall IoT Core during drain
@@ -118,7 +93,7 @@ describe('attack: SIGTERM drain under load', () => {
       const tag = name.split(' ').slice(-2).join('');
       const prefix = `dev/drain/${tag}/`;
       const total = 4000;
-      const input = bridgeConfigInput(legacy, iot, {
+      const input = bridgeConfigInput(scene.legacy, scene.iot, {
         instanceId: `drain${tag}`,
         sharedGroup: `drain${tag}`,
         downstream: { connections: 2, publishesPerSecond: rate, maxInFlight: 100 },
@@ -126,7 +101,9 @@ describe('attack: SIGTERM drain under load', () => {
       });
       const mine = (): Set<number> =>
         new Set(
-          backend.received.filter((m) => m.topic.startsWith(prefix)).map((m) => Number(m.payload)),
+          scene.backend.received
+            .filter((m) => m.topic.startsWith(prefix))
+            .map((m) => Number(m.payload)),
         );
       const first = await startProcess(input, `${tag}-1`);
       // Load: 4,000 numbered QoS 1 messages, 100 in flight at a time from the device.
@@ -134,7 +111,9 @@ describe('attack: SIGTERM drain under load', () => {
         for (let start = 0; start < total; start += 100) {
           const batch: Promise<unknown>[] = [];
           for (let n = start; n < start + 100; n += 1) {
-            batch.push(device.client.publishAsync(`${prefix}${n % 8}`, String(n), { qos: 1 }));
+            batch.push(
+              scene.device.client.publishAsync(`${prefix}${n % 8}`, String(n), { qos: 1 }),
+            );
           }
           await Promise.all(batch);
         }
@@ -145,7 +124,7 @@ describe('attack: SIGTERM drain under load', () => {
       };
       await waitFor(() => mine().size > 300, 'traffic flowing', 10_000);
       mark('traffic flowing');
-      if (stall) iot.pause();
+      if (stall) scene.iot.pause();
       const termAt = Date.now();
       first.child.kill('SIGTERM');
       // It must be gone a few seconds after its drain timeout (2 s to close its connections).
@@ -158,7 +137,7 @@ describe('attack: SIGTERM drain under load', () => {
         first.child.kill('SIGKILL');
         await first.exit;
       }
-      if (stall) iot.resume();
+      if (stall) scene.iot.resume();
       await publishing;
       mark('published');
       const beforeRestart = mine().size;
@@ -172,7 +151,7 @@ describe('attack: SIGTERM drain under load', () => {
         ).catch(() => undefined);
         const seen = mine();
         const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !seen.has(n));
-        const copies = backend.received.filter((m) => m.topic.startsWith(prefix)).length;
+        const copies = scene.backend.received.filter((m) => m.topic.startsWith(prefix)).length;
         console.log(
           `${name}: exit ${exitCode ?? `none within ${grace} ms (SIGKILLed)`} after ` +
             `${exitedAfterMs} ms, ${beforeRestart} delivered before the restart, ` +

@@ -6,15 +6,9 @@
 import net from 'node:net';
 
 import { type BridgeHandle } from '../../../bridge';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
+import { freePort } from '../../support/brokers';
 import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, runBridge, settle, waitFor } from './fixtures';
+import { bridgeConfigInput, runBridge, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -95,31 +89,13 @@ async function reconnects(bridge: BridgeHandle, side: string): Promise<number> {
 }
 
 describe('attack: keepalive with the bridge writing past MQTT.js', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-  let backend: RecordingClient;
-
-  beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'keepalive-backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
-  });
+  const scene = useBrokerScene({ backendName: 'keepalive-backend' });
 
   it.each([5, 4] as const)('MQTT %i on both legs, 1 s keepalive', async (version) => {
     const proxy = new CountingProxy();
-    await proxy.start(legacy.port);
+    await proxy.start(scene.legacy.port);
     const prefix = `dev/ka${version}/`;
-    const input = bridgeConfigInput(legacy, iot, {
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       instanceId: `ka${version}`,
       sharedGroup: `ka${version}`,
     });
@@ -132,7 +108,7 @@ describe('attack: keepalive with the bridge writing past MQTT.js', () => {
     input.iotCore = { ...input.iotCore, protocolVersion: version, keepaliveSeconds: 1 };
     const bridge = await runBridge(input);
     const mine = (): RecordingClient['received'] =>
-      backend.received.filter((m) => m.topic.startsWith(prefix));
+      scene.backend.received.filter((m) => m.topic.startsWith(prefix));
     try {
       // 1. Idle for five keepalive periods.
       const pingsBefore = proxy.get(proxy.toBroker, PINGREQ);
@@ -141,7 +117,7 @@ describe('attack: keepalive with the bridge writing past MQTT.js', () => {
 
       // 2. A burst after the idle time.
       for (let n = 0; n < 200; n += 1) {
-        void device.client.publishAsync(`${prefix}burst`, String(n), { qos: 1 });
+        void scene.device.client.publishAsync(`${prefix}burst`, String(n), { qos: 1 });
       }
       await waitFor(() => mine().length >= 200, 'the burst after idling');
 
@@ -152,7 +128,7 @@ describe('attack: keepalive with the bridge writing past MQTT.js', () => {
       while (Date.now() < stopAt) {
         const batch: Promise<unknown>[] = [];
         for (let i = 0; i < 20; i += 1) {
-          batch.push(device.client.publishAsync(`${prefix}busy`, String(sent), { qos: 1 }));
+          batch.push(scene.device.client.publishAsync(`${prefix}busy`, String(sent), { qos: 1 }));
           sent += 1;
         }
         await Promise.all(batch);

@@ -11,22 +11,8 @@ import net from 'node:net';
 import pino from 'pino';
 
 import { type BridgeHandle, startBridge } from '../../../bridge';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import {
-  bridgeConfig,
-  bridgeConfigInput,
-  iotClient,
-  legacyClient,
-  settle,
-  waitFor,
-} from './fixtures';
+import { freePort } from '../../support/brokers';
+import { bridgeConfig, bridgeConfigInput, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -134,30 +120,19 @@ function digest(payload: string | Buffer): string {
 }
 
 describe('attack: upstream drop in the middle of a 100 KB message', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
+  const scene = useBrokerScene({ backendName: 'big-backend' });
   let proxy: CuttingProxy;
-  let device: RecordingClient;
-  let backend: RecordingClient;
   const raw: { topic: string; payload: Buffer }[] = [];
 
   beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
     proxy = new CuttingProxy();
-    await proxy.start(legacy.port);
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'big-backend');
-    backend.client.on('message', (topic, payload) => raw.push({ topic, payload }));
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
+    await proxy.start(scene.legacy.port);
+    // The recording client turns payloads into strings; the digests need the bytes.
+    scene.backend.client.on('message', (topic, payload) => raw.push({ topic, payload }));
   });
 
   afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
     await proxy.stop();
-    await iot.stop();
-    await legacy.stop();
   });
 
   // Cut inside the fixed header, in the topic, in the payload, one byte short of the end.
@@ -167,7 +142,7 @@ describe('attack: upstream drop in the middle of a 100 KB message', () => {
     [4, cuts],
   ] as const)('MQTT %i upstream, cuts after %j bytes of the big frame', async (version, at) => {
     const prefix = `dev/big${version}/`;
-    const input = bridgeConfigInput(legacy, iot, {
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       instanceId: `big${version}`,
       sharedGroup: `big${version}`,
     });
@@ -197,9 +172,13 @@ describe('attack: upstream drop in the middle of a 100 KB message', () => {
         for (let i = 0; i < BIG; i += 1) big[i] = (i * 31 + round) & 0xff;
         const connectionsBefore = proxy.connections;
         proxy.cutAfter = cutAfter;
-        await device.client.publishAsync(`${prefix}small/${round}/a`, `a${round}`, { qos: 1 });
-        await device.client.publishAsync(`${prefix}big/${round}`, big, { qos: 1 });
-        await device.client.publishAsync(`${prefix}small/${round}/b`, `b${round}`, { qos: 1 });
+        await scene.device.client.publishAsync(`${prefix}small/${round}/a`, `a${round}`, {
+          qos: 1,
+        });
+        await scene.device.client.publishAsync(`${prefix}big/${round}`, big, { qos: 1 });
+        await scene.device.client.publishAsync(`${prefix}small/${round}/b`, `b${round}`, {
+          qos: 1,
+        });
         expected.set(`${prefix}small/${round}/a`, digest(`a${round}`));
         expected.set(`${prefix}big/${round}`, digest(big));
         expected.set(`${prefix}small/${round}/b`, digest(`b${round}`));

@@ -10,13 +10,7 @@ import pino from 'pino';
 
 import { type BridgeConfigInput, type BridgeHandle, startBridge } from '../../../bridge';
 import { PROJECT_ROOT } from '../../../sandbox';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
+import { freePort } from '../../support/brokers';
 import { type RecordingClient } from '../../support/mqtt-clients';
 import {
   bridgeConfig,
@@ -24,6 +18,7 @@ import {
   iotClient,
   legacyClient,
   settle,
+  useBrokerScene,
   waitFor,
 } from './fixtures';
 
@@ -77,32 +72,18 @@ async function reconnects(bridge: BridgeHandle, side: 'upstream' | 'downstream')
 }
 
 describe('attack: session resume with a burst of queued messages', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-  let backend: RecordingClient;
-
-  beforeAll(async () => {
-    // A small in-flight window: the broker sends 5 and waits for acks before the next ones.
-    legacy = await startLegacyBroker({ extraConfig: ['max_inflight_messages 5'] });
-    iot = await startIotCoreBroker({ extraConfig: ['max_inflight_messages 5'] });
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'resume-backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
+  // A small in-flight window: the broker sends 5 and waits for acks before the next ones.
+  const scene = useBrokerScene({
+    legacy: { extraConfig: ['max_inflight_messages 5'] },
+    iot: { extraConfig: ['max_inflight_messages 5'] },
+    backendName: 'resume-backend',
   });
 
   it.each([4, 5] as const)(
     'forwards and acks all %i-upstream messages queued while the instance was stopped',
     async (version) => {
       const prefix = `dev/q${version}/`;
-      const input = bridgeConfigInput(legacy, iot, {
+      const input = bridgeConfigInput(scene.legacy, scene.iot, {
         instanceId: `resume${version}`,
         sharedGroup: `resume${version}`,
       });
@@ -110,16 +91,16 @@ describe('attack: session resume with a burst of queued messages', () => {
       const first = await startLogged(input);
       await first.bridge.stop();
 
-      await publishRange(device, 0, TOTAL, (n) => `${prefix}${n % 10}`);
-      const count = tally(backend, prefix, TOTAL);
+      await publishRange(scene.device, 0, TOTAL, (n) => `${prefix}${n % 10}`);
+      const count = tally(scene.backend, prefix, TOTAL);
 
       const { bridge, logs } = await startLogged(input);
       try {
         await waitFor(() => count.missing().length === 0, `all ${TOTAL} queued messages`, 30_000);
         // Nothing left un-acked: the broker's window is free, and fresh traffic flows.
         await waitFor(() => bridge.health().inFlight === 0, 'every ack released', 5000);
-        await publishRange(device, TOTAL, TOTAL + 20, (n) => `${prefix}${n % 10}`);
-        const after = tally(backend, prefix, TOTAL + 20);
+        await publishRange(scene.device, TOTAL, TOTAL + 20, (n) => `${prefix}${n % 10}`);
+        const after = tally(scene.backend, prefix, TOTAL + 20);
         await waitFor(() => after.missing().length === 0, 'traffic after the burst', 5000);
         console.log(
           `resume v${version}: ${TOTAL} queued, ${count.dups()} duplicates, ` +
@@ -136,11 +117,14 @@ describe('attack: session resume with a burst of queued messages', () => {
 
   it('loses nothing published live while the instance resumes a session with a backlog', async () => {
     const prefix = 'dev/live/';
-    const input = bridgeConfigInput(legacy, iot, { instanceId: 'live', sharedGroup: 'live' });
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
+      instanceId: 'live',
+      sharedGroup: 'live',
+    });
     const first = await startLogged(input);
     await first.bridge.stop();
     // A backlog queued while it was away, then live traffic that keeps going through the resume.
-    await publishRange(device, 0, TOTAL, (n) => `dev/backlog/${n % 10}`);
+    await publishRange(scene.device, 0, TOTAL, (n) => `dev/backlog/${n % 10}`);
     let live = 0;
     let noSubscriber = 0;
     let running = true;
@@ -148,10 +132,10 @@ describe('attack: session resume with a burst of queued messages', () => {
     const onAck = (packet: { cmd: string; reasonCode?: number }): void => {
       if (packet.cmd === 'puback' && packet.reasonCode === 16) noSubscriber += 1;
     };
-    device.client.on('packetreceive', onAck);
+    scene.device.client.on('packetreceive', onAck);
     const publishing = (async () => {
       while (running) {
-        await device.client.publishAsync(`${prefix}${live % 10}`, String(live), { qos: 1 });
+        await scene.device.client.publishAsync(`${prefix}${live % 10}`, String(live), { qos: 1 });
         live += 1;
         await settle(1);
       }
@@ -162,8 +146,8 @@ describe('attack: session resume with a burst of queued messages', () => {
       await settle(1500);
       running = false;
       await publishing;
-      device.client.removeListener('packetreceive', onAck);
-      const count = tally(backend, prefix, live);
+      scene.device.client.removeListener('packetreceive', onAck);
+      const count = tally(scene.backend, prefix, live);
       await waitFor(() => count.missing().length === 0, `all ${live} live numbers`, 10_000).catch(
         () => undefined,
       );
@@ -180,10 +164,10 @@ describe('attack: session resume with a burst of queued messages', () => {
   });
 
   it('backend-to-device over TLS upstream: queued burst on resume, no protocol errors', async () => {
-    const legacySub = await legacyClient(legacy, 5, 'resume-b2d-sub');
+    const legacySub = await legacyClient(scene.legacy, 5, 'resume-b2d-sub');
     await legacySub.client.subscribeAsync('cmd/#', { qos: 1 });
-    const publisher = await iotClient(iot, 'resume-b2d-pub');
-    const input = bridgeConfigInput(legacy, iot, {
+    const publisher = await iotClient(scene.iot, 'resume-b2d-pub');
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       direction: 'backend-to-device',
       instanceId: 'resumeb2d',
       sharedGroup: 'resumeb2d',
@@ -215,17 +199,20 @@ describe('attack: session resume with a burst of queued messages', () => {
 
   it('a SIGKILLed instance resumes its session: every message arrives, none stuck', async () => {
     const prefix = 'dev/k/';
-    const input = bridgeConfigInput(legacy, iot, { instanceId: 'resumekill', sharedGroup: 'rk' });
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
+      instanceId: 'resumekill',
+      sharedGroup: 'rk',
+    });
     input.legacy = { ...input.legacy, protocolVersion: 4 };
     let proc = await startBridgeProcess(input);
-    const count = tally(backend, prefix, TOTAL);
+    const count = tally(scene.backend, prefix, TOTAL);
     try {
       // Half while it runs, kill it in the middle of the traffic, the rest while it is dead.
-      const running = publishRange(device, 0, TOTAL / 2, (n) => `${prefix}${n % 10}`);
+      const running = publishRange(scene.device, 0, TOTAL / 2, (n) => `${prefix}${n % 10}`);
       await settle(50);
       proc.child.kill('SIGKILL');
       await running;
-      await publishRange(device, TOTAL / 2, TOTAL, (n) => `${prefix}${n % 10}`);
+      await publishRange(scene.device, TOTAL / 2, TOTAL, (n) => `${prefix}${n % 10}`);
       proc = await startBridgeProcess(input);
       await waitFor(() => count.missing().length === 0, 'every number', 30_000);
       // The restarted instance owes nothing: no message is stuck un-acked at the broker.

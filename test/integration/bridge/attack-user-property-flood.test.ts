@@ -8,14 +8,7 @@ import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { type BridgeHandle } from '../../../bridge';
-import {
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, runBridge, settle, waitFor } from './fixtures';
+import { bridgeConfigInput, runBridge, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -25,28 +18,10 @@ async function reconnects(bridge: BridgeHandle, side: string): Promise<number> {
 }
 
 describe('attack: a message with very many user properties', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-  let backend: RecordingClient;
-
-  beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'flood-backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
-  });
+  const scene = useBrokerScene({ backendName: 'flood-backend' });
 
   it('is handled without stalling the bridge', async () => {
-    const input = bridgeConfigInput(legacy, iot, {
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       instanceId: 'flood',
       sharedGroup: 'flood',
       drainTimeoutSeconds: 1,
@@ -56,7 +31,7 @@ describe('attack: a message with very many user properties', () => {
     const delay = monitorEventLoopDelay({ resolution: 20 });
     try {
       delay.enable();
-      await device.client.publishAsync('dev/flood/poison', 'x', {
+      await scene.device.client.publishAsync('dev/flood/poison', 'x', {
         qos: 1,
         properties: { userProperties: { a: Array.from({ length: 30_000 }, () => '') } },
       });
@@ -67,7 +42,7 @@ describe('attack: a message with very many user properties', () => {
         'sh',
         [
           '-c',
-          `i=0; while [ $i -lt ${sent} ]; do mosquitto_pub -h 127.0.0.1 -p ${legacy.port} ` +
+          `i=0; while [ $i -lt ${sent} ]; do mosquitto_pub -h 127.0.0.1 -p ${scene.legacy.port} ` +
             `-q 1 -t dev/flood/normal -m $i; i=$((i+1)); sleep 0.25; done`,
         ],
         { stdio: 'ignore' },
@@ -81,7 +56,7 @@ describe('attack: a message with very many user properties', () => {
       ).catch(() => undefined);
       delay.disable();
       const normal = new Set(
-        backend.received.filter((m) => m.topic === 'dev/flood/normal').map((m) => m.payload),
+        scene.backend.received.filter((m) => m.topic === 'dev/flood/normal').map((m) => m.payload),
       );
       const up = await reconnects(bridge, 'upstream');
       console.log(

@@ -7,15 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 
 import { type BridgeHandle } from '../../../bridge';
-import {
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
 import { emulatorOptions, testEndpoints } from '../../support/sandbox';
-import { bridgeConfigInput, iotClient, legacyClient, runBridge, waitFor } from './fixtures';
+import { bridgeConfigInput, runBridge, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(30_000);
 
@@ -23,43 +16,32 @@ describe('bridge health, metrics, CloudWatch and the S3 dead-letter store', () =
   const suffix = `${Date.now()}-${Math.random().toString(16).slice(2, 6)}`;
   const bucket = `fleetshift-dead-letter-${suffix}`;
   const namespace = `fleetshift/BridgeTest-${suffix}`;
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
+  const scene = useBrokerScene({ backendName: 'observer' });
   let bridge: BridgeHandle;
-  let device: RecordingClient;
-  let backend: RecordingClient;
 
   beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
     await new S3Client({ ...emulatorOptions(), forcePathStyle: true }).send(
       new CreateBucketCommand({ Bucket: bucket }),
     );
     bridge = await runBridge(
-      bridgeConfigInput(legacy, iot, {
+      bridgeConfigInput(scene.legacy, scene.iot, {
         deadLetter: { kind: 's3', bucket, prefix: 'dl/', endpoint: testEndpoints().awsEndpoint },
         cloudWatch: { endpoint: testEndpoints().awsEndpoint, namespace, intervalSeconds: 1 },
       }),
     );
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'observer');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
   });
 
   afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
     await bridge.stop();
-    await iot.stop();
-    await legacy.stop();
   });
 
   it('forwards, dead-letters to S3, and reports both in /healthz, /metrics and CloudWatch', async () => {
     const started = new Date(Date.now() - 60_000);
-    for (let n = 0; n < 5; n += 1) await device.client.publishAsync(`dev/o/${n}`, 'x', { qos: 1 });
-    await device.client.publishAsync('dev/o/big', Buffer.alloc(140_000), { qos: 1 });
+    for (let n = 0; n < 5; n += 1)
+      await scene.device.client.publishAsync(`dev/o/${n}`, 'x', { qos: 1 });
+    await scene.device.client.publishAsync('dev/o/big', Buffer.alloc(140_000), { qos: 1 });
     await waitFor(
-      () => backend.received.length === 5 && bridge.metrics.totals.deadLettered === 1,
+      () => scene.backend.received.length === 5 && bridge.metrics.totals.deadLettered === 1,
       'five and one',
     );
 

@@ -4,15 +4,8 @@ import path from 'node:path';
 
 import { type BridgeConfigInput } from '../../../bridge';
 import { PROJECT_ROOT } from '../../../sandbox';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, settle, waitFor } from './fixtures';
+import { freePort } from '../../support/brokers';
+import { bridgeConfigInput, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -52,28 +45,11 @@ async function healthy(port: number): Promise<boolean> {
 }
 
 describe('the bridge process', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-  let backend: RecordingClient;
-
-  beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'process-backend');
-    await backend.client.subscribeAsync('dev/#', { qos: 1 });
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
-  });
+  const scene = useBrokerScene({ backendName: 'process-backend' });
 
   it('refuses a bad config with every problem and its path, and exits non-zero', async () => {
-    const input = bridgeConfigInput(legacy, iot) as BridgeConfigInput & Record<string, unknown>;
+    const input = bridgeConfigInput(scene.legacy, scene.iot) as BridgeConfigInput &
+      Record<string, unknown>;
     const dir = path.dirname((input.deadLetter as { path: string }).path);
     const bad = {
       ...input,
@@ -91,7 +67,7 @@ describe('the bridge process', () => {
 
   it('on SIGTERM forwards what it took, takes nothing new, exits 0; the rest waits in its session', async () => {
     // 20 publishes per second downstream: most of the 100 are still waiting when SIGTERM comes.
-    const input = bridgeConfigInput(legacy, iot, {
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       instanceId: 'drain',
       sharedGroup: 'drain',
       downstream: { connections: 1, publishesPerSecond: 20, maxInFlight: 100 },
@@ -103,16 +79,16 @@ describe('the bridge process', () => {
     await settle(300);
 
     for (let n = 0; n < 100; n += 1)
-      await device.client.publishAsync(`dev/d/${n}`, String(n), { qos: 1 });
+      await scene.device.client.publishAsync(`dev/d/${n}`, String(n), { qos: 1 });
     await settle(500);
     first.child.kill('SIGTERM');
     await settle(200);
     // Published while draining: not taken, so they wait in the instance's session.
     for (let n = 100; n < 150; n += 1) {
-      await device.client.publishAsync(`dev/d/${n}`, String(n), { qos: 1 });
+      await scene.device.client.publishAsync(`dev/d/${n}`, String(n), { qos: 1 });
     }
     expect(await first.exit).toBe(0);
-    const drained = new Set(backend.received.map((m) => Number(m.payload)));
+    const drained = new Set(scene.backend.received.map((m) => Number(m.payload)));
     // Everything taken before SIGTERM was forwarded before exit (20/s: seconds of work).
     for (let n = 0; n < 100; n += 1) expect(drained.has(n)).toBe(true);
     for (let n = 100; n < 150; n += 1) expect(drained.has(n)).toBe(false);
@@ -121,7 +97,7 @@ describe('the bridge process', () => {
     const second = await runProcess(input, 'drain-2', dir);
     try {
       await waitFor(
-        () => new Set(backend.received.map((m) => m.payload)).size === 150,
+        () => new Set(scene.backend.received.map((m) => m.payload)).size === 150,
         'all 150 after the restart',
         30_000,
       );
