@@ -96,24 +96,43 @@ export interface BrokerScene {
   legacy: TestBroker;
   iot: TestIotCoreBroker;
   device: RecordingClient;
-  /** Subscribed to `dev/#` at QoS 1. */
+  /** Subscribed at QoS 1 to `dev/#`, or to the file's `backendFilter`. */
   backend: RecordingClient;
+}
+
+/** The scene of a file whose tests each connect a backend of their own. */
+export type DeviceScene = Omit<BrokerScene, 'backend'>;
+
+/** How a file's scene differs from the usual one. */
+export interface BrokerSceneOptions {
+  legacy?: BrokerOptions;
+  iot?: BrokerOptions;
+  /** Certificate name of the backend, the name the IoT Core stand-in's log shows it under. */
+  backendName?: string;
+  /** Topic filter of the backend, for a file whose routes carry more than `dev/#`. */
+  backendFilter?: string;
+  /**
+   * `false` when each test connects its own backend (own filter, name or session): an idle
+   * extra subscriber would still be sent every message and change the load on IoT Core.
+   */
+  backend?: boolean;
 }
 
 /**
  * Starts the scene before the tests of the calling describe block and stops it after them.
  * Its fields are set once `beforeAll` has run, so tests read them through the returned object.
  */
-export function useBrokerScene(
-  options: { legacy?: BrokerOptions; iot?: BrokerOptions; backendName?: string } = {},
-): BrokerScene {
+export function useBrokerScene(options: BrokerSceneOptions & { backend: false }): DeviceScene;
+export function useBrokerScene(options?: BrokerSceneOptions): BrokerScene;
+export function useBrokerScene(options: BrokerSceneOptions = {}): BrokerScene {
   const scene = {} as BrokerScene;
   beforeAll(async () => {
     scene.legacy = await startLegacyBroker(options.legacy);
     scene.iot = await startIotCoreBroker(options.iot);
     scene.device = await legacyClient(scene.legacy);
+    if (options.backend === false) return;
     scene.backend = await iotClient(scene.iot, options.backendName ?? 'backend');
-    await scene.backend.client.subscribeAsync('dev/#', { qos: 1 });
+    await scene.backend.client.subscribeAsync(options.backendFilter ?? 'dev/#', { qos: 1 });
   });
   afterAll(async () => {
     await scene.device?.client.endAsync();

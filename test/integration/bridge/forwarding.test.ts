@@ -6,66 +6,48 @@ import { type BridgeHandle } from '../../../bridge';
 import { hopMarker, type PublishProperties } from '../../../bridge/properties';
 import { decodePublish } from '../../../bridge/publish-decoder';
 import {
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
-import { type RecordingClient } from '../../support/mqtt-clients';
-import {
   bridgeConfig,
   bridgeConfigInput,
-  iotClient,
   legacyClient,
   runBridge,
   settle,
+  useBrokerScene,
   waitFor,
 } from './fixtures';
 
 describe('bridge forwarding, device-to-backend', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
+  // `#`: the bridge here also routes `a/#`, which the topic-limit test publishes to.
+  const scene = useBrokerScene({ legacy: { extraConfig: ['sys_interval 1'] }, backendFilter: '#' });
   let bridge: BridgeHandle;
-  let device: RecordingClient;
-  let backend: RecordingClient;
   let deadLetterFile: string;
 
   beforeAll(async () => {
-    legacy = await startLegacyBroker({ extraConfig: ['sys_interval 1'] });
-    iot = await startIotCoreBroker();
-    const input = bridgeConfigInput(legacy, iot, {
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
       routes: { 'device-to-backend': [{ filter: 'dev/#' }, { filter: 'a/#' }] },
     });
     deadLetterFile = (input.deadLetter as { path: string }).path;
     bridge = await runBridge(input);
-    device = await legacyClient(legacy);
-    backend = await iotClient(iot, 'backend');
-    await backend.client.subscribeAsync('#', { qos: 1 });
   });
 
   afterAll(async () => {
-    await device.client.endAsync();
-    await backend.client.endAsync();
     await bridge.stop();
-    await iot.stop();
-    await legacy.stop();
   });
 
   beforeEach(() => {
-    backend.received.length = 0;
+    scene.backend.received.length = 0;
   });
 
   it('keeps QoS 1 as QoS 1 and sends QoS 2 to IoT Core as QoS 1', async () => {
-    await device.client.publishAsync('dev/1/q1', 'one', { qos: 1 });
-    await device.client.publishAsync('dev/1/q2', 'two', { qos: 2 });
-    await waitFor(() => backend.received.length >= 2, 'both messages');
-    const byTopic = Object.fromEntries(backend.received.map((m) => [m.topic, m]));
+    await scene.device.client.publishAsync('dev/1/q1', 'one', { qos: 1 });
+    await scene.device.client.publishAsync('dev/1/q2', 'two', { qos: 2 });
+    await waitFor(() => scene.backend.received.length >= 2, 'both messages');
+    const byTopic = Object.fromEntries(scene.backend.received.map((m) => [m.topic, m]));
     expect(byTopic['dev/1/q1']).toMatchObject({ payload: 'one', qos: 1 });
     expect(byTopic['dev/1/q2']).toMatchObject({ payload: 'two', qos: 1 });
   });
 
   it('carries MQTT 5 properties over and reduces the message expiry', async () => {
-    await device.client.publishAsync('dev/1/props', '{}', {
+    await scene.device.client.publishAsync('dev/1/props', '{}', {
       qos: 1,
       properties: {
         userProperties: { trace: 'abc', a: ['1', '2'] },
@@ -76,8 +58,8 @@ describe('bridge forwarding, device-to-backend', () => {
         messageExpiryInterval: 60,
       },
     });
-    await waitFor(() => backend.received.length === 1, 'the message');
-    const props = backend.received[0].properties ?? {};
+    await waitFor(() => scene.backend.received.length === 1, 'the message');
+    const props = scene.backend.received[0].properties ?? {};
     expect(props.userProperties).toEqual({
       trace: 'abc',
       a: ['1', '2'],
@@ -105,11 +87,11 @@ describe('bridge forwarding, device-to-backend', () => {
       Buffer.from('x'),
     ]);
     const raw: Buffer[] = [];
-    backend.client.stream.on('data', (chunk: Buffer) => raw.push(chunk));
+    scene.backend.client.stream.on('data', (chunk: Buffer) => raw.push(chunk));
 
-    device.client.stream.write(Buffer.concat([Buffer.from([0x30, body.length]), body]));
+    scene.device.client.stream.write(Buffer.concat([Buffer.from([0x30, body.length]), body]));
 
-    await waitFor(() => backend.received.some((m) => m.topic === 'dev/1/ordered'), 'it');
+    await waitFor(() => scene.backend.received.some((m) => m.topic === 'dev/1/ordered'), 'it');
     const frames = publishFrames(Buffer.concat(raw));
     const forwarded = frames
       .map((f) => decodePublish(f.header, f.body, 5))
@@ -124,7 +106,7 @@ describe('bridge forwarding, device-to-backend', () => {
   });
 
   it('republishes an aliased publish with its full topic, without alias or subscription id', async () => {
-    const aliased = await legacyClient(legacy, 5);
+    const aliased = await legacyClient(scene.legacy, 5);
     try {
       // The broker allows client aliases only up to the maximum it announced.
       await aliased.client.publishAsync('dev/1/alias', 'first', {
@@ -132,13 +114,13 @@ describe('bridge forwarding, device-to-backend', () => {
         properties: { topicAlias: 5 },
       });
       await aliased.client.publishAsync('', 'second', { qos: 1, properties: { topicAlias: 5 } });
-      await waitFor(() => backend.received.length === 2, 'both aliased messages');
-      for (const message of backend.received) {
+      await waitFor(() => scene.backend.received.length === 2, 'both aliased messages');
+      for (const message of scene.backend.received) {
         expect(message.topic).toBe('dev/1/alias');
         expect(message.properties?.topicAlias).toBeUndefined();
         expect(message.properties?.subscriptionIdentifier).toBeUndefined();
       }
-      expect(backend.received.map((m) => m.payload)).toEqual(['first', 'second']);
+      expect(scene.backend.received.map((m) => m.payload)).toEqual(['first', 'second']);
     } finally {
       await aliased.client.endAsync();
     }
@@ -146,10 +128,13 @@ describe('bridge forwarding, device-to-backend', () => {
 
   it('dead-letters an oversized payload, counts it, acks it, and keeps traffic flowing', async () => {
     const before = bridge.metrics.deadLetteredByReason['payload-too-large'];
-    await device.client.publishAsync('dev/1/big', Buffer.alloc(140_000, 7), { qos: 1 });
-    await device.client.publishAsync('dev/1/after', 'after', { qos: 1 });
-    await waitFor(() => backend.received.some((m) => m.topic === 'dev/1/after'), 'the next one');
-    expect(backend.received.map((m) => m.topic)).toEqual(['dev/1/after']);
+    await scene.device.client.publishAsync('dev/1/big', Buffer.alloc(140_000, 7), { qos: 1 });
+    await scene.device.client.publishAsync('dev/1/after', 'after', { qos: 1 });
+    await waitFor(
+      () => scene.backend.received.some((m) => m.topic === 'dev/1/after'),
+      'the next one',
+    );
+    expect(scene.backend.received.map((m) => m.topic)).toEqual(['dev/1/after']);
     // Counted once the dead-letter file is synced, which may be after the next message arrived.
     await waitFor(
       () => bridge.metrics.deadLetteredByReason['payload-too-large'] === before + 1,
@@ -169,11 +154,11 @@ describe('bridge forwarding, device-to-backend', () => {
     const deep = 'a/b/c/d/e/f/g/h/i';
     const long = `dev/${'x'.repeat(260)}`;
     const limit = 'a/b/c/d/e/f/g/h';
-    await device.client.publishAsync(deep, 'deep', { qos: 1 });
-    await device.client.publishAsync(long, 'long', { qos: 1 });
-    await device.client.publishAsync(limit, 'ok', { qos: 1 });
-    await waitFor(() => backend.received.length === 1, 'the topic at the limit');
-    expect(backend.received[0].topic).toBe(limit);
+    await scene.device.client.publishAsync(deep, 'deep', { qos: 1 });
+    await scene.device.client.publishAsync(long, 'long', { qos: 1 });
+    await scene.device.client.publishAsync(limit, 'ok', { qos: 1 });
+    await waitFor(() => scene.backend.received.length === 1, 'the topic at the limit');
+    expect(scene.backend.received[0].topic).toBe(limit);
     const counted = (): Record<string, number> => bridge.metrics.deadLetteredByReason;
     await waitFor(
       () => counted()['topic-too-deep'] === 1 && counted()['topic-too-long'] === 1,
@@ -186,7 +171,7 @@ describe('bridge forwarding, device-to-backend', () => {
 
   it('never forwards system topics to IoT Core, and refuses routes that would', async () => {
     const everything = await runBridge(
-      bridgeConfigInput(legacy, iot, {
+      bridgeConfigInput(scene.legacy, scene.iot, {
         instanceId: 'i9',
         sharedGroup: 'everything',
         routes: { 'device-to-backend': [{ filter: '#' }] },
@@ -194,15 +179,15 @@ describe('bridge forwarding, device-to-backend', () => {
     );
     try {
       // The legacy broker publishes $SYS every second; two intervals pass.
-      await device.client.publishAsync('dev/9/x', 'x', { qos: 1 });
+      await scene.device.client.publishAsync('dev/9/x', 'x', { qos: 1 });
       await settle(2500);
       expect(everything.metrics.totals.forwarded).toBe(1);
       expect(everything.metrics.deadLetteredByReason['system-topic']).toBe(0);
-      expect(backend.received.filter((m) => m.topic.startsWith('$'))).toEqual([]);
+      expect(scene.backend.received.filter((m) => m.topic.startsWith('$'))).toEqual([]);
     } finally {
       await everything.stop();
     }
-    const refused = bridgeConfigInput(legacy, iot, {
+    const refused = bridgeConfigInput(scene.legacy, scene.iot, {
       routes: {
         'device-to-backend': [
           { filter: '$SYS/#' },

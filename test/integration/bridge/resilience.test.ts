@@ -4,15 +4,16 @@ import path from 'node:path';
 
 import { type BridgeConfigInput, type BridgeHandle } from '../../../bridge';
 import { PROJECT_ROOT } from '../../../sandbox';
-import {
-  freePort,
-  startIotCoreBroker,
-  startLegacyBroker,
-  type TestBroker,
-  type TestIotCoreBroker,
-} from '../../support/brokers';
+import { freePort } from '../../support/brokers';
 import { type RecordingClient } from '../../support/mqtt-clients';
-import { bridgeConfigInput, iotClient, legacyClient, runBridge, settle, waitFor } from './fixtures';
+import {
+  bridgeConfigInput,
+  iotClient,
+  runBridge,
+  settle,
+  useBrokerScene,
+  waitFor,
+} from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -42,38 +43,24 @@ async function publishNumbered(
 }
 
 describe('bridge resilience against real brokers', () => {
-  let legacy: TestBroker;
-  let iot: TestIotCoreBroker;
-  let device: RecordingClient;
-
-  beforeAll(async () => {
-    legacy = await startLegacyBroker();
-    iot = await startIotCoreBroker();
-    device = await legacyClient(legacy);
-  });
-
-  afterAll(async () => {
-    await device.client.endAsync();
-    await iot.stop();
-    await legacy.stop();
-  });
+  const scene = useBrokerScene({ backend: false });
 
   it('deletes the retained value on IoT Core when the delete was published while it was down', async () => {
-    const input = bridgeConfigInput(legacy, iot, { instanceId: 'retain' });
+    const input = bridgeConfigInput(scene.legacy, scene.iot, { instanceId: 'retain' });
     let bridge = await runBridge(input);
-    await device.client.publishAsync('dev/1/cfg', 'v1', { qos: 1, retain: true });
-    const first = await iotClient(iot, 'retain-check-1');
+    await scene.device.client.publishAsync('dev/1/cfg', 'v1', { qos: 1, retain: true });
+    const first = await iotClient(scene.iot, 'retain-check-1');
     await first.client.subscribeAsync('dev/1/cfg', { qos: 1 });
     await waitFor(() => first.received.some((m) => m.retain && m.payload === 'v1'), 'v1 retained');
     await first.client.endAsync();
 
     await bridge.stop();
-    await device.client.publishAsync('dev/1/cfg', '', { qos: 1, retain: true });
+    await scene.device.client.publishAsync('dev/1/cfg', '', { qos: 1, retain: true });
     await settle(300);
     bridge = await runBridge(input);
     try {
       await waitFor(() => bridge.metrics.totals.forwarded >= 1, 'the queued delete forwarded');
-      const second = await iotClient(iot, 'retain-check-2');
+      const second = await iotClient(scene.iot, 'retain-check-2');
       await second.client.subscribeAsync('dev/1/cfg', { qos: 1 });
       await settle(500);
       expect(second.received).toEqual([]);
@@ -84,15 +71,17 @@ describe('bridge resilience against real brokers', () => {
   });
 
   it('forwards each message once with three instances in one shared group', async () => {
-    const backend = await iotClient(iot, 'replicas');
+    const backend = await iotClient(scene.iot, 'replicas');
     await backend.client.subscribeAsync('dev/r/#', { qos: 1 });
     const bridges = await Promise.all(
       ['r0', 'r1', 'r2'].map((id) =>
-        runBridge(bridgeConfigInput(legacy, iot, { instanceId: id, sharedGroup: 'replicas' })),
+        runBridge(
+          bridgeConfigInput(scene.legacy, scene.iot, { instanceId: id, sharedGroup: 'replicas' }),
+        ),
       ),
     );
     try {
-      await publishNumbered(device, 300, (n) => `dev/r/${n % 7}`);
+      await publishNumbered(scene.device, 300, (n) => `dev/r/${n % 7}`);
       const count = tally(backend, 300);
       await waitFor(() => count.missing().length === 0, 'all 300', 15_000);
       await settle(300);
@@ -107,18 +96,18 @@ describe('bridge resilience against real brokers', () => {
   });
 
   it('loses nothing when one of three bridge processes is killed half way', async () => {
-    const backend = await iotClient(iot, 'crash');
+    const backend = await iotClient(scene.iot, 'crash');
     await backend.client.subscribeAsync('dev/k/#', { qos: 1 });
     const processes = await Promise.all(
       ['k0', 'k1', 'k2'].map((id) =>
         startBridgeProcess(
-          bridgeConfigInput(legacy, iot, { instanceId: id, sharedGroup: 'crash' }),
+          bridgeConfigInput(scene.legacy, scene.iot, { instanceId: id, sharedGroup: 'crash' }),
         ),
       ),
     );
     try {
       await publishNumbered(
-        device,
+        scene.device,
         1000,
         (n) => `dev/k/${n % 10}`,
         1,
@@ -141,18 +130,21 @@ describe('bridge resilience against real brokers', () => {
   });
 
   it('loses nothing and settles down when IoT Core stalls for twice the keepalive', async () => {
-    const backend = await iotClient(iot, 'stall');
+    const backend = await iotClient(scene.iot, 'stall');
     await backend.client.subscribeAsync('dev/s/#', { qos: 1 });
-    const input = bridgeConfigInput(legacy, iot, { instanceId: 'stall', sharedGroup: 'stall' });
+    const input = bridgeConfigInput(scene.legacy, scene.iot, {
+      instanceId: 'stall',
+      sharedGroup: 'stall',
+    });
     const keepaliveSeconds = 2;
     input.iotCore = { ...input.iotCore, keepaliveSeconds, connectTimeoutSeconds: 2 };
     const bridge = await runBridge(input);
     try {
-      const publishing = publishNumbered(device, 400, (n) => `dev/s/${n % 5}`, 20);
+      const publishing = publishNumbered(scene.device, 400, (n) => `dev/s/${n % 5}`, 20);
       await settle(1500);
-      iot.pause();
+      scene.iot.pause();
       await settle(2 * keepaliveSeconds * 1000);
-      iot.resume();
+      scene.iot.resume();
       await publishing;
       const count = tally(backend, 400);
       await waitFor(() => count.missing().length === 0, 'every number', 30_000);
