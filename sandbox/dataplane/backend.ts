@@ -172,6 +172,11 @@ export async function startBackend(options: BackendOptions): Promise<BackendHand
       const taken = telemetryReceived - before;
       if (!emptied) dataplaneLog.warn({ instanceId, taken }, 'session not seen empty in time');
       // Acks keep arriving on the instance's own topic while it waits for them.
+      // LIMITATION: an ack that comes after the instance left (a device that was offline past
+      // the drain, or that acks a resent command twice) reaches no one: only this instance
+      // subscribes to its ack topic, and the ledger counts that ack lost.
+      // The session keeps its expiry rather than ending now: Mosquitto would drop what it
+      // holds either way, and a replacement in the same slot may still collect it.
       while (tracker.outstanding > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
