@@ -77,6 +77,19 @@ async function startProcess(input: BridgeConfigInput, name: string): Promise<Run
   return { child, port, exit, stderr: () => stderr };
 }
 
+/** The promise's value, or null once `ms` pass first; the timer never outlives the race. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('attack: SIGTERM drain under load', () => {
   const scene = useBrokerScene({ backendName: 'drain-backend' });
 
@@ -129,7 +142,7 @@ describe('attack: SIGTERM drain under load', () => {
       first.child.kill('SIGTERM');
       // It must be gone a few seconds after its drain timeout (2 s to close its connections).
       const grace = (timeout + 6) * 1000;
-      const exitCode = await Promise.race([first.exit, settle(grace).then(() => null)]);
+      const exitCode = await within(first.exit, grace);
       const exitedAfterMs = Date.now() - termAt;
       mark(`exit ${exitCode}`);
       const probe = /PROBE (.*)/.exec(first.stderr())?.[1];
@@ -164,11 +177,8 @@ describe('attack: SIGTERM drain under load', () => {
         else expect([0, 1]).toContain(exitCode);
       } finally {
         second.child.kill('SIGTERM');
-        const gone = await Promise.race([
-          second.exit.then(() => true),
-          settle(10_000).then(() => false),
-        ]);
-        if (!gone) {
+        await within(second.exit, 10_000);
+        if (second.child.exitCode === null && second.child.signalCode === null) {
           second.child.kill('SIGKILL');
           await second.exit;
         }
