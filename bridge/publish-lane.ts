@@ -128,12 +128,18 @@ export class PublishLane implements PoolConnection {
 
   /**
    * After a reconnect, everything not yet acknowledged goes out again, in order, as DUP. The
-   * bytes are encoded again rather than kept: a reconnect is rare, a kept copy is not.
+   * bytes are encoded again rather than kept: a reconnect is rare, a kept copy is not. A broker
+   * that came back with a smaller Maximum Packet Size gets no packet over it (see above).
    */
   private resend(): void {
     this.batch = [];
     for (const [messageId, message] of this.unacked) {
       const bytes = encodePublish(message, messageId, this.protocolVersion);
+      if (bytes.length > this.maxPacketBytes) {
+        this.unacked.delete(messageId);
+        setImmediate(() => this.onSettled(message, new DownstreamRefusal(PACKET_TOO_LARGE)));
+        continue;
+      }
       bytes[0] |= 0x08;
       this.write(bytes);
     }
