@@ -1,41 +1,36 @@
 // IoT Core readiness: the customer CA, the domain configuration and the S3 safety net. Each
 // is created only when missing, and the list of what was created lets an abort remove exactly
 // that and nothing an operator made by hand.
-import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-
 import {
   CreateDomainConfigurationCommand,
   CreateTopicRuleCommand,
   DeleteCACertificateCommand,
   DeleteDomainConfigurationCommand,
   DeleteTopicRuleCommand,
-  DescribeCACertificateCommand,
-  DescribeDomainConfigurationCommand,
-  GetTopicRuleCommand,
   RegisterCACertificateCommand,
   UpdateCACertificateCommand,
   UpdateDomainConfigurationCommand,
 } from '@aws-sdk/client-iot';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
 
 import { type MigrationPlan } from '../plan';
 import { type AwsTarget, awsClients } from './aws-clients';
-import { awsErrorName, nonRetryable } from './errors';
+import { awsErrorName } from './errors';
+import {
+  bucketExists,
+  caCertificateExists,
+  domainConfigurationExists,
+  isNotFound,
+  readPem,
+  topicRuleExists,
+} from './readiness-checks';
 
 /** Something preparation created, so that undoing it removes only that. */
 export interface CreatedResource {
   kind: 'ca-certificate' | 'domain-configuration' | 'bucket' | 'topic-rule';
   id: string;
 }
-
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFound', 'NoSuchBucket']);
 
 /**
  * Makes IoT Core ready per the plan; returns what it had to create (empty when all existed).
@@ -112,39 +107,15 @@ export async function removeIotCoreReadiness(input: {
       }
       log.info('readiness resource removed', { ...resource });
     } catch (err) {
-      if (!NOT_FOUND.has(awsErrorName(err) ?? '')) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
 }
 
-function readPem(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw nonRetryable('FileNotFound', `cannot read CA certificate ${file}`);
-  }
-}
-
-/**
- * Registers the CA unless it is registered already; returns the new id, or null if it existed.
- * Why look it up by id instead of listing: moto 5.2.5 answers ListCACertificates with a server
- * error. IoT Core names a certificate by the SHA-256 of its DER bytes; moto uses the SHA-256 of
- * the PEM text; both candidates are tried.
- */
+/** Registers the CA unless it is registered already; returns the new id, or null if it existed. */
 async function ensureCaCertificate(aws: AwsTarget, pem: string): Promise<string | null> {
+  if (await caCertificateExists(aws, pem)) return null;
   const { iot } = awsClients(aws);
-  const candidates = [
-    createHash('sha256').update(new X509Certificate(pem).raw).digest('hex'),
-    createHash('sha256').update(pem).digest('hex'),
-  ];
-  for (const certificateId of candidates) {
-    try {
-      await iot.send(new DescribeCACertificateCommand({ certificateId }));
-      return null;
-    } catch (err) {
-      if (!NOT_FOUND.has(awsErrorName(err) ?? '')) throw err;
-    }
-  }
   try {
     const registered = await iot.send(
       new RegisterCACertificateCommand({
@@ -166,15 +137,8 @@ async function ensureDomainConfiguration(
   aws: AwsTarget,
   config: NonNullable<MigrationPlan['iotCore']['domainConfiguration']>,
 ): Promise<boolean> {
+  if (await domainConfigurationExists(aws, config.name)) return false;
   const { iot } = awsClients(aws);
-  try {
-    await iot.send(
-      new DescribeDomainConfigurationCommand({ domainConfigurationName: config.name }),
-    );
-    return false;
-  } catch (err) {
-    if (!NOT_FOUND.has(awsErrorName(err) ?? '')) throw err;
-  }
   await iot.send(
     new CreateDomainConfigurationCommand({
       domainConfigurationName: config.name,
@@ -189,13 +153,8 @@ async function ensureDomainConfiguration(
 }
 
 async function ensureBucket(aws: AwsTarget, bucket: string): Promise<boolean> {
+  if (await bucketExists(aws, bucket)) return false;
   const { s3 } = awsClients(aws);
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return false;
-  } catch (err) {
-    if (!NOT_FOUND.has(awsErrorName(err) ?? '')) throw err;
-  }
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return true;
 }
@@ -204,15 +163,8 @@ async function ensureTopicRule(
   aws: AwsTarget,
   safetyNet: NonNullable<MigrationPlan['iotCore']['safetyNet']>,
 ): Promise<boolean> {
+  if (await topicRuleExists(aws, safetyNet.ruleName)) return false;
   const { iot } = awsClients(aws);
-  try {
-    await iot.send(new GetTopicRuleCommand({ ruleName: safetyNet.ruleName }));
-    return false;
-  } catch (err) {
-    // IoT answers Unauthorized for a rule that does not exist.
-    const name = awsErrorName(err) ?? '';
-    if (!NOT_FOUND.has(name) && name !== 'UnauthorizedException') throw err;
-  }
   await iot.send(
     new CreateTopicRuleCommand({
       ruleName: safetyNet.ruleName,
