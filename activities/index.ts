@@ -12,11 +12,13 @@ import { evaluateAnalysis, sumMetric } from './metrics';
 import { validatePlan } from './plan-validation';
 import { checkReachability } from './reachability';
 import { ensureIotCoreReadiness, removeIotCoreReadiness } from './readiness';
+import { surveyIotCoreReadiness } from './readiness-survey';
 
 /** Every activity of fleetshift, by the name Temporal knows it by. */
 export const activities = {
   validatePlan,
   checkReachability,
+  surveyIotCoreReadiness,
   ensureIotCoreReadiness,
   removeIotCoreReadiness,
   probeBridge,
@@ -61,6 +63,7 @@ export {
   setBridgeCapacity,
   setDnsWeights,
   sumMetric,
+  surveyIotCoreReadiness,
   validatePlan,
   waitForDnsSync,
   waitForServiceStable,

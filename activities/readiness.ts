@@ -34,9 +34,9 @@ export interface CreatedResource {
 
 /**
  * Makes IoT Core ready per the plan; returns what it had to create (empty when all existed).
- * LIMITATION: if the worker dies after this created something and before Temporal recorded the
- * answer, the retry finds it in place and reports it as existing, so undoing preparation leaves
- * it behind for an operator to remove.
+ * A retry after a worker died between creating and reporting finds the resource in place and
+ * reports it as existing, so the workflow asks `surveyIotCoreReadiness` first what is missing
+ * and counts that as created too.
  */
 export async function ensureIotCoreReadiness(input: {
   aws: AwsTarget;

@@ -34,6 +34,7 @@ const analysis = proxyActivities<FleetActivities>({
 export const act = {
   validatePlan: quick.validatePlan,
   checkReachability: probe.checkReachability,
+  surveyIotCoreReadiness: quick.surveyIotCoreReadiness,
   ensureIotCoreReadiness: quick.ensureIotCoreReadiness,
   removeIotCoreReadiness: quick.removeIotCoreReadiness,
   probeBridge: probe.probeBridge,

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,11 +20,13 @@ import {
   setBridgeCapacity,
   setDnsWeights,
   sumMetric,
+  surveyIotCoreReadiness,
   validatePlan,
   waitForDnsSync,
   waitForServiceStable,
 } from '../../../activities';
 import { parsePlan, type MigrationPlan } from '../../../plan';
+import { ensureCustomerCa } from '../../../sandbox';
 import { createServices, createZone, motoTarget, uniqueSuffix } from './fixtures';
 
 const aws = motoTarget();
@@ -224,43 +225,25 @@ describe('metrics activities on moto', () => {
   });
 });
 
+/** What IoT Core readiness needs, with names of its own and a CA of its own. */
+function readinessNeeds(suffix: string): MigrationPlan['iotCore'] {
+  const pki = ensureCustomerCa(mkdtempSync(path.join(os.tmpdir(), 'fleetshift-ca-')), suffix);
+  return {
+    caCertificateFile: pki.ca.cert,
+    domainConfiguration: { name: `wf_${suffix}`, serverCertificateArns: [] },
+    safetyNet: {
+      ruleName: `wf_${suffix}`,
+      bucket: `wf-${suffix}`,
+      topicFilter: '#',
+      roleArn: 'arn:aws:iam::123456789012:role/x',
+    },
+  };
+}
+
 describe('IoT Core readiness on moto', () => {
   it('creates the CA, domain configuration, bucket and rule once, and removes only those', async () => {
     const suffix = uniqueSuffix();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'fleetshift-ca-'));
-    const caFile = path.join(dir, 'ca.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'ca.key'),
-        '-out',
-        caFile,
-        '-days',
-        '1',
-        '-subj',
-        `/CN=ca-${suffix}`,
-      ],
-      { stdio: 'pipe' },
-    );
-    expect(readFileSync(caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
-    const iotCore = {
-      caCertificateFile: caFile,
-      domainConfiguration: { name: `wf_${suffix}`, serverCertificateArns: [] },
-      safetyNet: {
-        ruleName: `wf_${suffix}`,
-        bucket: `wf-${suffix}`,
-        topicFilter: '#',
-        roleArn: 'arn:aws:iam::123456789012:role/x',
-      },
-    };
+    const iotCore = readinessNeeds(suffix);
 
     const created = await run(ensureIotCoreReadiness, { aws, iotCore });
     expect(created.map((c) => c.kind)).toEqual([
@@ -271,17 +254,38 @@ describe('IoT Core readiness on moto', () => {
     ]);
     expect(await run(ensureIotCoreReadiness, { aws, iotCore })).toEqual([]);
     const { iot, s3 } = awsClients(aws);
-    const rule = await iot.send(new GetTopicRuleCommand({ ruleName: iotCore.safetyNet.ruleName }));
-    expect(rule.rule?.actions?.[0].s3?.bucketName).toBe(iotCore.safetyNet.bucket);
+    const { safetyNet } = iotCore;
+    const rule = await iot.send(new GetTopicRuleCommand({ ruleName: safetyNet?.ruleName }));
+    expect(rule.rule?.actions?.[0].s3?.bucketName).toBe(safetyNet?.bucket);
 
     await run(removeIotCoreReadiness, { aws, created });
     await run(removeIotCoreReadiness, { aws, created });
     await expect(
       iot.send(new DescribeDomainConfigurationCommand({ domainConfigurationName: `wf_${suffix}` })),
     ).rejects.toThrow();
-    await expect(
-      s3.send(new HeadBucketCommand({ Bucket: iotCore.safetyNet.bucket })),
-    ).rejects.toThrow();
+    await expect(s3.send(new HeadBucketCommand({ Bucket: safetyNet?.bucket }))).rejects.toThrow();
+  });
+
+  it('surveys as missing all that is not there yet, and nothing once it is ready', async () => {
+    const iotCore = readinessNeeds(uniqueSuffix());
+
+    const missing = await run(surveyIotCoreReadiness, { aws, iotCore });
+    // Both ids the CA may be registered under, in the order ensuring creates.
+    expect(missing.map((m) => m.kind)).toEqual([
+      'ca-certificate',
+      'ca-certificate',
+      'domain-configuration',
+      'bucket',
+      'topic-rule',
+    ]);
+    const created = await run(ensureIotCoreReadiness, { aws, iotCore });
+    expect(created).toHaveLength(4);
+    expect(missing).toEqual(expect.arrayContaining(created));
+    expect(await run(surveyIotCoreReadiness, { aws, iotCore })).toEqual([]);
+
+    // Removing what the survey found, the CA id never used included, leaves nothing behind.
+    await run(removeIotCoreReadiness, { aws, created: missing });
+    expect(await run(surveyIotCoreReadiness, { aws, iotCore })).toEqual(missing);
   });
 });
 

@@ -1,5 +1,6 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 
+import type { CreatedResource } from '../../../activities';
 import type { MigrationPlanInput } from '../../../plan';
 import {
   abortSignal,
@@ -244,6 +245,38 @@ describe('abort', () => {
     expectAbortedIn(status, 'Preparation');
     expect(world.desired.get('bridge-device-to-backend')).toBe(0);
     expect(world.desired.get('bridge-backend-to-device')).toBe(0);
+  });
+
+  it('undoes preparation to no readiness resource left, also after a lost answer', async () => {
+    const everything: CreatedResource[] = [
+      { kind: 'ca-certificate', id: 'ca-der' },
+      { kind: 'ca-certificate', id: 'ca-pem' },
+      { kind: 'domain-configuration', id: 'domain' },
+      { kind: 'bucket', id: 'bucket' },
+      { kind: 'topic-rule', id: 'rule' },
+    ];
+    const ensured = (w: FakeWorld): number =>
+      w.calls.filter((c) => c.name === 'ensureIotCoreReadiness').length;
+    const { status, world } = await abortDuring(
+      'Preparation',
+      (w) => {
+        w.failWith = { probeBridge: () => new Error('bridge not up yet') };
+        w.readinessMissing = [...everything];
+        // Ensuring creates everything and the answer is lost (the worker died, say): the retry
+        // finds it all in place and reports nothing created.
+        w.afterEnsure = () => {
+          if (ensured(w) === 1) throw new Error('answer lost');
+        };
+      },
+      // Abort once the retry answered, with preparation held in its canary.
+      (w) => w.calls.some((c) => c.name === 'probeBridge'),
+    );
+    expectAbortedIn(status, 'Preparation');
+    expect(ensured(world)).toBe(2);
+    const removal = world.calls.find((c) => c.name === 'removeIotCoreReadiness');
+    const removed = (removal?.input as { created: CreatedResource[] }).created;
+    expect(removed).toHaveLength(everything.length);
+    expect(removed).toEqual(expect.arrayContaining(everything));
   });
 
   it('undoes backends: every instance back on legacy, never below the original count', async () => {

@@ -1,6 +1,6 @@
 // Fake activities for orchestration tests: they keep ECS counts and DNS weights in memory,
 // record every call in order, and answer analysis from a script the test writes.
-import type { AnalysisRun, FleetActivities } from '../../../activities';
+import type { AnalysisRun, CreatedResource, FleetActivities } from '../../../activities';
 import { validatePlan } from '../../../activities/plan-validation';
 import { parsePlan, type MigrationPlan, type MigrationPlanInput } from '../../../plan';
 
@@ -26,6 +26,10 @@ export interface FakeWorld {
   /** Largest legacy + migrated seen per service after each step (checks the invariant). */
   maxTotals: Map<string, number>;
   minTotals: Map<string, number>;
+  /** IoT Core readiness resources that do not exist yet; ensuring creates them. */
+  readinessMissing: CreatedResource[];
+  /** Runs after ensuring created what was missing; throw to simulate the answer lost. */
+  afterEnsure?: () => void;
   readinessCreated: number;
   readinessRemoved: number;
 }
@@ -103,6 +107,7 @@ export function fakeWorld(plan: MigrationPlan): FakeWorld {
     legacyTraffic: () => 0,
     maxTotals: new Map(),
     minTotals: new Map(),
+    readinessMissing: [{ kind: 'topic-rule', id: 'rule' }],
     readinessCreated: 0,
     readinessRemoved: 0,
   };
@@ -134,10 +139,17 @@ export function fakeActivities(world: FakeWorld, plan: MigrationPlan): FleetActi
       record('checkReachability', input);
       return { hostedZoneId: 'Z1', clusters: ['fleetshift'] };
     },
+    async surveyIotCoreReadiness(input) {
+      record('surveyIotCoreReadiness', input);
+      return [...world.readinessMissing];
+    },
     async ensureIotCoreReadiness(input) {
       record('ensureIotCoreReadiness', input);
-      world.readinessCreated += 1;
-      return [{ kind: 'topic-rule', id: 'rule' }];
+      const created = world.readinessMissing;
+      world.readinessMissing = [];
+      world.readinessCreated += created.length;
+      world.afterEnsure?.();
+      return created;
     },
     async removeIotCoreReadiness(input) {
       record('removeIotCoreReadiness', input);
