@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 
-import { type MqttClient } from 'mqtt';
+import { type IConnackPacket, type MqttClient } from 'mqtt';
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 
 import { type PoolMessage } from '../../../bridge';
@@ -30,6 +30,11 @@ function message(topic: string, bytes: number): PoolMessage {
   return { topic, payload: Buffer.alloc(bytes, 1), qos: 1, retain: false, settle: () => {} };
 }
 
+/** The CONNACK of a new session, with the broker's properties. */
+function connack(properties: IConnackPacket['properties'] = {}): IConnackPacket {
+  return { cmd: 'connack', sessionPresent: false, properties };
+}
+
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('PublishLane after a reconnect', () => {
@@ -37,7 +42,7 @@ describe('PublishLane after a reconnect', () => {
     const client = fakeClient();
     const lane = new PublishLane(client, 5);
     lane.onSettled = () => undefined;
-    client.emit('connect', { properties: {} });
+    client.emit('connect', connack());
     lane.publish(message('a/1', 10));
     lane.publish(message('a/2', 10));
     await turn();
@@ -47,7 +52,7 @@ describe('PublishLane after a reconnect', () => {
     ]);
 
     client.emit('close');
-    client.emit('connect', { properties: {} });
+    client.emit('connect', connack());
     await turn();
 
     expect(client.written().map((p) => [p.topic, p.dup])).toEqual([
@@ -61,14 +66,14 @@ describe('PublishLane after a reconnect', () => {
     const lane = new PublishLane(client, 5);
     const settled: [string, unknown][] = [];
     lane.onSettled = (m, err) => settled.push([m.topic, err]);
-    client.emit('connect', { properties: {} });
+    client.emit('connect', connack());
     lane.publish(message('big', 2000));
     lane.publish(message('small', 10));
     await turn();
     client.written();
 
     client.emit('close');
-    client.emit('connect', { properties: { maximumPacketSize: 1024 } });
+    client.emit('connect', connack({ maximumPacketSize: 1024 }));
     await turn();
 
     expect(client.written().map((p) => p.topic)).toEqual(['small']);
