@@ -14,6 +14,7 @@ import {
   type Outbound,
   type PoolConnection,
   type PoolMessage,
+  takeWaitOffExpiry,
 } from './outbound';
 import { PUBACK, PublishLane } from './publish-lane';
 import { RateLimiter } from './rate-limiter';
@@ -125,7 +126,7 @@ export class DownstreamPool {
         message.settle(new MessageAbandoned());
         continue;
       }
-      if (!this.stillValid(message)) {
+      if (!takeWaitOffExpiry(message, this.clock.now())) {
         this.waitingHead += 1;
         message.settle(new MessageExpired());
         continue;
@@ -159,23 +160,6 @@ export class DownstreamPool {
   private hasRoom(lane: Lane): boolean {
     const brokerMaximum = lane.connection.receiveMaximum ?? Infinity;
     return lane.window.hasRoom && lane.window.inFlight < brokerMaximum;
-  }
-
-  /**
-   * Takes the whole seconds the message waited here (rounded to the nearest, as on arrival)
-   * off its expiry; false once none is left. The properties are replaced, not changed: the
-   * object may be shared with other messages.
-   */
-  private stillValid(message: Outbound): boolean {
-    const expiry = message.properties?.messageExpiryInterval;
-    if (expiry === undefined || message.expiryAt === undefined) return true;
-    const waitedMs = Math.max(0, this.clock.now() - message.expiryAt);
-    const waitedSeconds = Math.round(waitedMs / 1000);
-    if (waitedSeconds === 0) return true;
-    if (waitedSeconds >= expiry) return false;
-    message.properties = { ...message.properties, messageExpiryInterval: expiry - waitedSeconds };
-    message.expiryAt += waitedSeconds * 1000;
-    return true;
   }
 
   /**
@@ -224,7 +208,9 @@ export function openDownstreamPool(
       log,
     ),
   );
-  for (const client of clients) lanes.push(new PublishLane(client, broker.protocolVersion));
+  for (const client of clients) {
+    lanes.push(new PublishLane(client, broker.protocolVersion, () => clock.now()));
+  }
   const pool = new DownstreamPool(lanes, limits, clock);
   for (const client of clients) client.on('connect', () => pool.wake());
   return { pool, clients };

@@ -24,6 +24,22 @@ export class MessageExpired extends Error {
 }
 
 /**
+ * Takes the whole seconds a message waited since `expiryAt` (rounded to the nearest, as on
+ * arrival) off its expiry; false once none is left. The properties are replaced, not changed:
+ * the object may be shared with other messages.
+ */
+export function takeWaitOffExpiry(message: Outbound, now: number): boolean {
+  const expiry = message.properties?.messageExpiryInterval;
+  if (expiry === undefined || message.expiryAt === undefined) return true;
+  const waitedSeconds = Math.round(Math.max(0, now - message.expiryAt) / 1000);
+  if (waitedSeconds === 0) return true;
+  if (waitedSeconds >= expiry) return false;
+  message.properties = { ...message.properties, messageExpiryInterval: expiry - waitedSeconds };
+  message.expiryAt += waitedSeconds * 1000;
+  return true;
+}
+
+/**
  * A message handed to the pool: what to publish, the upstream ticket it answers, and whom to
  * tell once it is settled. It is the one object that travels from forwarder to lane: at tens of
  * thousands of messages per second, every wrapper or closure per message shows up in the

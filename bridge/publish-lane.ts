@@ -2,7 +2,14 @@ import { type MqttClient } from 'mqtt';
 
 import { closeConnection } from './connection';
 import { FrameTap } from './frame-tap';
-import { NOT_IN_A_POOL, type PoolConnection, type PoolMessage, type Settled } from './outbound';
+import {
+  MessageExpired,
+  NOT_IN_A_POOL,
+  type PoolConnection,
+  type PoolMessage,
+  type Settled,
+  takeWaitOffExpiry,
+} from './outbound';
 import { encodePublish } from './publish-encoder';
 
 /** Raised when the downstream broker answers a publish with a failure reason code. */
@@ -33,8 +40,8 @@ export const PUBACK = 4;
  * A packet larger than the broker's Maximum Packet Size (from its MQTT 5 CONNACK) is refused
  * here, as the broker would, instead of being sent: a broker drops the connection of a client
  * that exceeds it, and the resend after every reconnect would block the lane for good.
- * LIMITATION: a packet sent again after a reconnect carries the message expiry it had when it
- * was first sent; the time between the two is not taken off.
+ * A packet sent again after a reconnect has the time since it was first sent taken off its
+ * message expiry, and is dead-lettered as expired once none is left.
  */
 export class PublishLane implements PoolConnection {
   /** Unacknowledged messages by packet id, in the order they were sent. */
@@ -51,6 +58,8 @@ export class PublishLane implements PoolConnection {
   constructor(
     private readonly client: MqttClient,
     private readonly protocolVersion: 4 | 5,
+    /** Clock time, as the messages' `expiryAt`. */
+    private readonly now: () => number = Date.now,
   ) {
     client.on('connect', (connack) => {
       this.maxPacketBytes = connack.properties?.maximumPacketSize ?? Infinity;
@@ -134,6 +143,11 @@ export class PublishLane implements PoolConnection {
   private resend(): void {
     this.batch = [];
     for (const [messageId, message] of this.unacked) {
+      if (!takeWaitOffExpiry(message, this.now())) {
+        this.unacked.delete(messageId);
+        setImmediate(() => this.onSettled(message, new MessageExpired()));
+        continue;
+      }
       const bytes = encodePublish(message, messageId, this.protocolVersion);
       if (bytes.length > this.maxPacketBytes) {
         this.unacked.delete(messageId);

@@ -7,6 +7,7 @@ import { type IConnackPacket, type MqttClient } from 'mqtt';
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 
 import { type PoolMessage } from '../../../bridge';
+import { MessageExpired } from '../../../bridge/outbound';
 import { DownstreamRefusal, PublishLane } from '../../../bridge/publish-lane';
 
 /** A client whose connection state the test sets, writing into a stream the test reads. */
@@ -81,5 +82,36 @@ describe('PublishLane after a reconnect', () => {
     expect(settled[0][0]).toBe('big');
     expect(settled[0][1]).toBeInstanceOf(DownstreamRefusal);
     expect((settled[0][1] as DownstreamRefusal).reasonCode).toBe(0x95);
+  });
+
+  it('takes the time since the first send off the message expiry, and gives up when none is left', async () => {
+    const client = fakeClient();
+    let now = 0;
+    const lane = new PublishLane(client, 5, () => now);
+    const settled: [string, unknown][] = [];
+    lane.onSettled = (m, err) => settled.push([m.topic, err]);
+    const expiring = (topic: string, seconds: number): PoolMessage => ({
+      ...message(topic, 10),
+      properties: { messageExpiryInterval: seconds },
+      expiryAt: now,
+    });
+    client.emit('connect', connack());
+    lane.publish(expiring('long', 10));
+    lane.publish(expiring('short', 3));
+    await turn();
+    client.written();
+
+    now = 3_400;
+    client.emit('close');
+    client.emit('connect', connack());
+    await turn();
+
+    const resent = client.written();
+    expect(resent.map((p) => [p.topic, p.properties?.messageExpiryInterval])).toEqual([
+      ['long', 7],
+    ]);
+    expect(settled.map(([topic, err]) => [topic, err instanceof MessageExpired])).toEqual([
+      ['short', true],
+    ]);
   });
 });
