@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
 import {
   abortSignal,
@@ -37,7 +37,11 @@ export function defaultOperator(): string {
 /** `approve`, `abort`, `pause` and `resume`: the four operator signals, one verb each. */
 export function signalCommands(): Command[] {
   const approve = signalVerb('approve', 'approve the gate being waited on (or a named gate ahead)')
-    .option('--gate <gate>', 'approve only this gate; a gate not reached yet is remembered')
+    .option(
+      '--gate <gate>',
+      'approve only this gate (dns-<percent>); a gate not reached yet is remembered',
+      gateName,
+    )
     .requiredOption('--reason <text>', 'why you approve; kept in the decisions');
   const abort = signalVerb(
     'abort',
@@ -54,6 +58,17 @@ export function signalCommands(): Command[] {
     'resumed from the command line',
   );
   return [approve, abort, pause, resume];
+}
+
+/** A gate as the plan names it: `dns-` and the percent to IoT Core, e.g. `dns-50`. */
+function gateName(value: string): string {
+  const percent = /^dns-(\d{1,3})$/.exec(value)?.[1];
+  if (percent === undefined || Number(percent) < 1 || Number(percent) > 100) {
+    throw new InvalidArgumentError(
+      'gates are named dns-<percent to IoT Core>, e.g. dns-50 (`fleetshift plan check PLAN` lists them)',
+    );
+  }
+  return value;
 }
 
 function signalVerb(signal: OperatorSignal, description: string): Command {

@@ -53,7 +53,7 @@ export function signalRefusal(
   }
 }
 
-/** The state in words, for example "in phase Devices, WaitingForApproval at gate 'g25'". */
+/** The state in words, for example "in phase Devices, WaitingForApproval at gate 'dns-25'". */
 export function describeState(status: MigrationStatus): string {
   const gate = status.waitingGate ? ` at gate '${status.waitingGate.gate}'` : '';
   return `in phase ${status.phase}, ${status.state}${gate}`;
