@@ -139,8 +139,8 @@ describe('buildSchedule', () => {
     expect(formatSchedule(result.plan, schedule)).toContain('minimum duration: 11m 20s');
   });
 
-  it('accepts the example sandbox plan', () => {
-    const result = parsePlan(readPlanFile(path.join(examples, 'sandbox-plan.yaml')));
+  it('accepts the plan the demo runs', () => {
+    const result = parsePlan(readPlanFile(path.join(examples, 'sandbox.yaml')));
     expect(result.ok).toBe(true);
   });
 });
