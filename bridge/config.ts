@@ -72,7 +72,10 @@ const schema = z.strictObject({
   direction: z.enum(['device-to-backend', 'backend-to-device']),
   legacy: brokerSchema,
   iotCore: brokerSchema,
-  /** Shared-subscription group joined upstream, e.g. the legacy backends' group. */
+  /**
+   * Shared-subscription group joined upstream: the bridge's own, not the legacy backends', so
+   * a message is handled by a legacy backend and forwarded too (at least once, never lost).
+   */
   sharedGroup: z.string().regex(/^[^/+#$]+$/, 'must not contain / + # or $'),
   routes: z.strictObject({
     'device-to-backend': z.array(routeSchema).default([]),

@@ -52,8 +52,10 @@ export async function createFleetWorker(options: WorkerOptions): Promise<Worker>
 
 /** Connects to Temporal and runs the worker until SIGINT or SIGTERM. */
 export async function runWorker(address: string, namespace: string): Promise<void> {
-  // Any AWS client we make must never fall back to the instance metadata service.
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  // No AWS client falls back to the instance metadata service unless the operator asks for it
+  // (AWS_EC2_METADATA_DISABLED=false, for an EC2 instance role): off the cloud, that address
+  // answers nothing or, worse, something else.
+  process.env.AWS_EC2_METADATA_DISABLED ??= 'true';
   const connection = await NativeConnection.connect({ address });
   try {
     const worker = await createFleetWorker({ connection, namespace });
