@@ -1,4 +1,4 @@
-import { type MetricResult, type MigrationStatus } from '../workflows/api';
+import { type DecisionKind, type MetricResult, type MigrationStatus } from '../workflows/api';
 import { phaseProgress, progressBar } from './phase-progress';
 
 /** What the status view needs besides the status itself. */
@@ -22,6 +22,14 @@ export function renderStatus({ id, status, now }: StatusView): string {
     `  ${status.phase} / ${status.state}${step}   updated ${age(status.updatedAt, now)} ago`,
   );
   if (status.endReason) lines.push(`  ended: ${status.endReason}`);
+  // Waiting for an operator: say why, so that nobody has to read the history to decide.
+  const last = [...status.decisions].reverse().find((d) => STOPPING_KINDS.has(d.kind));
+  if (status.state === 'WaitingForOperator' && last) {
+    lines.push(`  why: ${last.kind} by ${last.by}: ${last.reason}`);
+    lines.push(
+      `  resume to retry, abort to stop: fleetshift resume|abort --id ${id} --reason "..."`,
+    );
+  }
 
   lines.push('', 'phases');
   for (const progress of phaseProgress(status)) {
@@ -64,6 +72,15 @@ export function renderStatus({ id, status, now }: StatusView): string {
   );
   return lines.join('\n');
 }
+
+/** Decisions that leave a migration waiting for an operator. */
+const STOPPING_KINDS = new Set<DecisionKind>([
+  'PhaseFailed',
+  'RolledBack',
+  'AnalysisBreach',
+  'AnalysisError',
+  'AnalysisNoData',
+]);
 
 function renderAnalysis(status: MigrationStatus, now: Date): string[] {
   const analysis = status.lastAnalysis;

@@ -47,6 +47,27 @@ describe('renderStatus', () => {
     expect(text).toContain('analysis     none yet');
   });
 
+  it('says why a migration waits for an operator, and what to do', () => {
+    const status = devicesStatus({ state: 'WaitingForOperator', waitingGate: null });
+    status.decisions.push({
+      at: '2026-12-04T14:00:00.000Z',
+      kind: 'PhaseFailed',
+      by: 'worker',
+      reason: 'Preparation: cannot read canary.crt',
+      phase: 'Preparation',
+    });
+    status.decisions.push({
+      at: '2026-12-04T14:01:00.000Z',
+      kind: 'SignalIgnored',
+      by: 'bob',
+      reason: 'pause while waiting',
+      phase: 'Preparation',
+    });
+    const text = renderStatus({ id: 'm-1', status, now });
+    expect(text).toContain('why: PhaseFailed by worker: Preparation: cannot read canary.crt');
+    expect(text).toContain('fleetshift resume|abort --id m-1');
+  });
+
   it('shows why a run ended', () => {
     const status = devicesStatus({
       phase: 'Aborted',
