@@ -9,6 +9,8 @@ import { type TemporalFlags, withTemporal, withTemporalFlags } from './temporal-
 
 interface ReportFlags extends TemporalFlags {
   out?: string;
+  /** The same as the argument, as every other verb takes it. */
+  id?: string;
 }
 
 /** `fleetshift report ID`: one self-contained HTML page of one migration. */
@@ -16,10 +18,14 @@ export function reportCommand(): Command {
   const command = new Command('report')
     .description('write a self-contained HTML report of one migration (inline SVG, no assets)')
     .argument('[id]', 'the migration; default: the most recent running one')
+    .option('--id <workflowId>', 'the migration, as the other verbs take it')
     .option('--out <file>', 'where to write the page; default: fleetshift-report-<id>.html');
   withTemporalFlags(command);
   return command.action(async (id: string | undefined, flags: ReportFlags) => {
-    const file = await writeReport(id, flags);
+    if (id !== undefined && flags.id !== undefined && id !== flags.id) {
+      throw new Error(`two different migrations given: ${id} and --id ${flags.id}`);
+    }
+    const file = await writeReport(id ?? flags.id, flags);
     console.log(`report written to ${file}`);
   });
 }
