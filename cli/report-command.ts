@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 
 import { buildReportModel, readHistorySamples, renderReport } from '../report';
+import { CliError } from './failure';
 import { queryStatus, resolveMigration } from './migration-target';
 import { type TemporalFlags, withTemporal, withTemporalFlags } from './temporal-connection';
 
@@ -23,7 +24,7 @@ export function reportCommand(): Command {
   withTemporalFlags(command);
   return command.action(async (id: string | undefined, flags: ReportFlags) => {
     if (id !== undefined && flags.id !== undefined && id !== flags.id) {
-      throw new Error(`two different migrations given: ${id} and --id ${flags.id}`);
+      throw new CliError(`two different migrations given: ${id} and --id ${flags.id}`);
     }
     const file = await writeReport(id ?? flags.id, flags);
     console.log(`report written to ${file}`);
