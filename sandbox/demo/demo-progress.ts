@@ -1,7 +1,10 @@
 import { type MigrationStatus } from '../../workflows/api';
 import { type FleetSnapshot } from '../dataplane';
 
-/** One line of live progress: phase, step, weights, where devices are, rates, undelivered. */
+/**
+ * One line of live progress: phase, step, weights, where devices are, rates, and messages sent
+ * and not yet arrived (in flight now; only what is still missing at the end is lost).
+ */
 export function progressLine(
   elapsedSeconds: number,
   status: MigrationStatus,
@@ -18,7 +21,7 @@ export function progressLine(
     `dns ${status.dnsWeights.legacy}/${status.dnsWeights.iotCore}`,
     `devices legacy ${onLegacy} iot ${onIot}`,
     `${fleet.sentPerSecond} msg/s`,
-    `undelivered ${undelivered}`,
+    `in flight ${undelivered}`,
   ].join(' | ');
 }
 

@@ -89,12 +89,14 @@ export function formatDemoSummary(summary: DemoSummary): string {
     `migration ${summary.workflowId}: ${summary.outcome} in ${summary.durationSeconds}s`,
     `devices: ${summary.devices.total} (${summary.devices.onIotCore} on IoT Core, ` +
       `${summary.devices.onLegacy} on legacy)`,
-    'messages:',
+    'messages (at least once: a duplicate is a message delivered again, never a loss):',
     line('telemetry', summary.messages.telemetry),
     line('commands', summary.messages.commands),
     `rollbacks: ${summary.rollbacks.length === 0 ? 'none' : ''}`,
     ...rollbacks,
     `Temporal UI: ${summary.temporalUi}`,
+    // The demo's own worker has stopped, and Temporal answers status queries through one.
+    `read it later: fleetshift worker, then fleetshift history --id ${summary.workflowId}`,
   ].join('\n');
 }
 
