@@ -109,7 +109,7 @@ const schema = z.strictObject({
     .prefault({}),
   deadLetter: z.discriminatedUnion('kind', [fileSchema, s3Schema]),
   http: z
-    .object({
+    .strictObject({
       host: z.literal('127.0.0.1').default('127.0.0.1'),
       /** 0 picks a free port; the chosen one is logged. */
       port: z.number().int().min(0).max(65535).default(0),

@@ -9,7 +9,7 @@ const percent = z.number().int().min(0).max(100);
 const brokersSchema = z.strictObject({
   legacy: z.strictObject({ url: z.string().default('mqtt://127.0.0.1:1883') }).prefault({}),
   iotCore: z
-    .object({
+    .strictObject({
       url: z.string().default('mqtts://127.0.0.1:8883'),
       /** Files for the TLS client of the canary probe; optional where IoT Core uses a public CA. */
       caFile: z.string().optional(),
@@ -107,7 +107,7 @@ const metricStatSchema = z.strictObject({
 
 /** One GetMetricData query: a metric or an expression over other ids. */
 export const metricQuerySchema = z
-  .object({
+  .strictObject({
     /** GetMetricData query id: lower-case first letter, letters, digits and underscores. */
     id: z.string().regex(/^[a-z][a-zA-Z0-9_]*$/, 'must start lower-case, then letters/digits/_'),
     metric: metricStatSchema.optional(),
@@ -163,7 +163,7 @@ const iotCoreReadinessSchema = z.strictObject({
   /** PEM file of the customer CA that signs device certificates; registered with IoT Core. */
   caCertificateFile: z.string().optional(),
   domainConfiguration: z
-    .object({
+    .strictObject({
       name: z.string().min(1),
       domainName: z.string().optional(),
       serverCertificateArns: z.array(z.string()).default([]),
@@ -171,7 +171,7 @@ const iotCoreReadinessSchema = z.strictObject({
     .optional(),
   /** The IoT rule that copies device traffic to S3, so nothing is lost while devices move. */
   safetyNet: z
-    .object({
+    .strictObject({
       ruleName: z.string().regex(/^[a-zA-Z0-9_]+$/, 'letters, digits and _ only'),
       bucket: z.string().min(3),
       topicFilter: z.string().default('#'),
