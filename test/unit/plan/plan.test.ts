@@ -61,6 +61,26 @@ describe('parsePlan', () => {
     ]);
   });
 
+  it('refuses a misspelled key in the nested sections too', () => {
+    const result = validPlan({
+      brokers: { iotCore: { certFlie: 'canary.crt' } },
+      iotCore: {
+        domainConfiguration: { name: 'd', domain: 'x' },
+        safetyNet: { ruleName: 'r', bucket: 'bucket', rolArn: 'arn' },
+      },
+      analysis: { metrics: [{ name: 'm', threshold: 1, queries: [{ id: 'a', expresion: '1' }] }] },
+    });
+    const paths = result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+    for (const [path, key] of [
+      ['brokers.iotCore', 'certFlie'],
+      ['iotCore.domainConfiguration', 'domain'],
+      ['iotCore.safetyNet', 'rolArn'],
+      ['analysis.metrics.0.queries.0', 'expresion'],
+    ]) {
+      expect(paths).toContainEqual(expect.stringMatching(new RegExp(`^${path}: .*${key}`)));
+    }
+  });
+
   it('reports cross-field problems with their paths', () => {
     const result = parsePlan({
       backends: {
