@@ -128,15 +128,15 @@ export class SimulatedDevice {
 
     let connected = false;
     let failureCounted = false;
-    client.on('connect', (connack) => {
+    client.on('connect', () => {
       connected = true;
       this.failures = 0;
       counters.connects[broker.broker].Success += 1;
       counters.connected[broker.broker] += 1;
-      // A present session still holds the subscription; a new one needs it again.
-      if (!connack.sessionPresent) {
-        client.subscribe(TOPICS.command(id), { qos: 1 }, () => undefined);
-      }
+      // Subscribed on every connect, even to a present session: a connection cut between the
+      // CONNACK and the SUBSCRIBE leaves a session without the subscription, and commands then
+      // never arrive. The same subscription again replaces itself; queued commands stay.
+      client.subscribe(TOPICS.command(id), { qos: 1 }, () => undefined);
       for (const messageId of this.unacked.keys()) this.send(client, messageId);
       this.scheduleReconnect();
     });
