@@ -3,23 +3,14 @@
 // downstream). Whatever happens, nothing may be acked upstream that was not delivered
 // downstream: the same instance started again must bring every missing number from its
 // session, so that in the end every published number is downstream.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { type BridgeConfigInput } from '../../../bridge';
-import { PROJECT_ROOT } from '../../../sandbox';
-import { freePort } from '../../support/brokers';
-import { bridgeConfigInput, settle, useBrokerScene, waitFor } from './fixtures';
+import { type BridgeProcess, spawnBridgeProcess, untilHealthy } from './bridge-process';
+import { bridgeConfigInput, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  exit: Promise<number | null>;
-  stderr: () => string;
-}
 
 /**
  * Loaded into the bridge process with --require: remembers where in bridge/ each timer was
@@ -45,36 +36,16 @@ process.on('SIGTERM', () => {
 });
 `;
 
-async function startProcess(input: BridgeConfigInput, name: string): Promise<Running> {
-  const port = await freePort();
-  const file = path.join(path.dirname((input.deadLetter as { path: string }).path), `${name}.json`);
-  writeFileSync(file, JSON.stringify({ ...input, http: { port }, logLevel: 'warn' }));
-  const probe = path.join(path.dirname(file), 'timer-probe.js');
+async function startProcess(input: BridgeConfigInput, name: string): Promise<BridgeProcess> {
+  const dir = path.dirname((input.deadLetter as { path: string }).path);
+  const probe = path.join(dir, 'timer-probe.js');
   writeFileSync(probe, TIMER_PROBE);
-  const child = spawn(
-    process.execPath,
-    ['--require', probe, path.join(PROJECT_ROOT, 'bin/fleetshift.js'), 'bridge', '--config', file],
-    {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
-    } catch {
-      /* not yet */
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('bridge not healthy');
-    await settle(100);
-  }
-  await settle(200);
-  return { child, port, exit, stderr: () => stderr };
+  const bridge = await spawnBridgeProcess(input, path.join(dir, `${name}.json`), [
+    '--require',
+    probe,
+  ]);
+  await untilHealthy(bridge);
+  return bridge;
 }
 
 /** The promise's value, or null once `ms` pass first; the timer never outlives the race. */

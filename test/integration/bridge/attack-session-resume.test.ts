@@ -2,16 +2,15 @@
 // upstream broker queues thousands of messages for it; on reconnect the broker sends CONNACK
 // and the first queued PUBLISHes back to back (one TCP read). Every message must be forwarded
 // and acked, and the broker's in-flight window (kept small here) must never stall.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 import pino from 'pino';
 
 import { type BridgeConfigInput, type BridgeHandle, startBridge } from '../../../bridge';
-import { PROJECT_ROOT } from '../../../sandbox';
-import { freePort } from '../../support/brokers';
 import { type RecordingClient } from '../../support/mqtt-clients';
+import { type BridgeProcess, spawnBridgeProcess, untilHealthy } from './bridge-process';
 import {
   bridgeConfig,
   bridgeConfigInput,
@@ -231,39 +230,13 @@ describe('attack: session resume with a burst of queued messages', () => {
   });
 });
 
-interface BridgeProcess {
-  child: ChildProcess;
-  port: number;
-}
-
+/** The bridge as its own process; each start writes its config to a file of its own. */
 async function startBridgeProcess(input: BridgeConfigInput): Promise<BridgeProcess> {
-  const port = await freePort();
-  const file = path.join(
-    path.dirname((input.deadLetter as { path: string }).path),
-    `${input.instanceId}-${port}.json`,
-  );
-  writeFileSync(file, JSON.stringify({ ...input, http: { port }, logLevel: 'warn' }));
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'bin/fleetshift.js'), 'bridge', '--config', file],
-    {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
-    },
-  );
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
-    } catch {
-      /* not yet */
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('bridge not healthy');
-    await settle(100);
-  }
-  await settle(200);
-  return { child, port };
+  const dir = path.dirname((input.deadLetter as { path: string }).path);
+  const file = path.join(dir, `${input.instanceId}-${randomUUID().slice(0, 8)}.json`);
+  const bridge = await spawnBridgeProcess(input, file);
+  await untilHealthy(bridge);
+  return bridge;
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

@@ -1,47 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { type BridgeConfigInput } from '../../../bridge';
-import { PROJECT_ROOT } from '../../../sandbox';
-import { freePort } from '../../support/brokers';
+import { type BridgeProcess, healthy, spawnBridgeProcess } from './bridge-process';
 import { bridgeConfigInput, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
 /** `fleetshift bridge --config FILE` as the ECS agent runs it. */
-async function runProcess(input: unknown, name: string, dir: string): Promise<Running> {
-  const port = await freePort();
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ ...(input as object), http: { port }, logLevel: 'warn' }));
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'bin/fleetshift.js'), 'bridge', '--config', file],
-    {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, port, stderr: () => stderr, exit };
-}
-
-async function healthy(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-  } catch {
-    return false;
-  }
+function runProcess(input: unknown, name: string, dir: string): Promise<BridgeProcess> {
+  return spawnBridgeProcess(input, path.join(dir, `${name}.json`));
 }
 
 describe('the bridge process', () => {
