@@ -12,6 +12,7 @@ import {
   type Change,
 } from '@aws-sdk/client-route-53';
 
+import { bridgeCommand } from '../../workers/bridge-launch';
 import { type AwsTarget, ecsClient, route53Client } from './aws-clients';
 import { type BrokerName } from './fleet-counters';
 import { fqdn } from './weighted-records';
@@ -220,7 +221,7 @@ export function bridgeServiceDescription(
 ): ServiceDescription {
   return {
     name,
-    command: ['node', 'bin/fleetshift.js', 'bridge', '--config', configFile],
+    command: bridgeCommand(configFile),
     environment,
     desiredCount,
   };

@@ -4,6 +4,7 @@ import { type MigrationPlan } from '../../plan';
 import { LOOPBACK, type SandboxConfig } from '../config';
 import {
   backendServiceDescription,
+  bridgeServiceDescription,
   createSandboxResources,
   ensureDataplaneCertificates,
   sandboxAws,
@@ -69,18 +70,13 @@ export async function startDemoDataplane(
     deviceToBackend: plan.canary.deviceToBackendTopic,
     backendToDevice: plan.canary.backendToDeviceTopic,
   });
-  const bridgeService = (name: string, file: string): ServiceDescription => ({
-    name,
-    command: ['node', 'bin/fleetshift.js', 'bridge', '--config', file],
-    desiredCount: 0,
-  });
   const services: ServiceDescription[] = [
     ...plan.backends.services.flatMap((service) => [
       backendServiceDescription(service.legacyService, 'legacy', service.instances, BACKEND_ENV),
       backendServiceDescription(service.migratedService, 'iot-core', 0, BACKEND_ENV),
     ]),
-    bridgeService(plan.bridge.deviceToBackend.service, bridgeConfigs.deviceToBackend),
-    bridgeService(plan.bridge.backendToDevice.service, bridgeConfigs.backendToDevice),
+    bridgeServiceDescription(plan.bridge.deviceToBackend.service, bridgeConfigs.deviceToBackend, 0),
+    bridgeServiceDescription(plan.bridge.backendToDevice.service, bridgeConfigs.backendToDevice, 0),
   ];
 
   // What has started so far, so a failure half way stops it again instead of leaving it running.

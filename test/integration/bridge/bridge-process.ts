@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { PROJECT_ROOT } from '../../../sandbox';
+import { BRIDGE_NODE_FLAGS } from '../../../workers/bridge-launch';
 import { freePort } from '../../support/brokers';
 
 /** A `fleetshift bridge` process started by a test, with its HTTP port and what it printed. */
@@ -15,7 +16,7 @@ export interface BridgeProcess {
 
 /**
  * `fleetshift bridge --config FILE` as the ECS agent runs it: the config (with a free HTTP
- * port and warn-level logs) is written to `file`; `nodeArgs` go before the script.
+ * port and warn-level logs) is written to `file`; `nodeArgs` go after the bridge's own flags.
  */
 export async function spawnBridgeProcess(
   input: unknown,
@@ -26,7 +27,14 @@ export async function spawnBridgeProcess(
   writeFileSync(file, JSON.stringify({ ...(input as object), http: { port }, logLevel: 'warn' }));
   const child = spawn(
     process.execPath,
-    [...nodeArgs, path.join(PROJECT_ROOT, 'bin/fleetshift.js'), 'bridge', '--config', file],
+    [
+      ...BRIDGE_NODE_FLAGS,
+      ...nodeArgs,
+      path.join(PROJECT_ROOT, 'bin/fleetshift.js'),
+      'bridge',
+      '--config',
+      file,
+    ],
     {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],

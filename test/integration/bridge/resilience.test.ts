@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 import { type BridgeConfigInput, type BridgeHandle } from '../../../bridge';
-import { PROJECT_ROOT } from '../../../sandbox';
-import { freePort } from '../../support/brokers';
 import { type RecordingClient } from '../../support/mqtt-clients';
+import { spawnBridgeProcess, untilHealthy } from './bridge-process';
 import {
   bridgeConfigInput,
   iotClient,
@@ -180,39 +178,10 @@ interface BridgeProcess {
 
 /** Runs `fleetshift bridge --config FILE` as a real process and waits until it is healthy. */
 async function startBridgeProcess(input: BridgeConfigInput): Promise<BridgeProcess> {
-  const port = await freePort();
-  const withPort = { ...input, http: { port }, logLevel: 'warn' as const };
-  const file = path.join(
-    path.dirname((input.deadLetter as { path: string }).path),
-    `${input.instanceId}.json`,
-  );
-  writeFileSync(file, JSON.stringify(withPort));
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'bin/fleetshift.js'), 'bridge', '--config', file],
-    {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
-    },
-  );
-  await waitForHealthy(port, child);
-  return { child, input };
-}
-
-async function waitForHealthy(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error('bridge process did not become healthy');
-    await settle(100);
-  }
+  const dir = path.dirname((input.deadLetter as { path: string }).path);
+  const bridge = await spawnBridgeProcess(input, path.join(dir, `${input.instanceId}.json`));
+  await untilHealthy(bridge);
+  return { child: bridge.child, input };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
