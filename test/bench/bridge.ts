@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { PROJECT_ROOT } from '../../sandbox';
+import { BRIDGE_NODE_FLAGS } from '../../workers/bridge-launch';
 import { freePort, startLegacyBroker, type TestBroker } from '../support/brokers';
 
 /** What one run measured. */
@@ -58,9 +59,20 @@ async function main(): Promise<void> {
     extraConfig: [...BROKER_TUNING, ...mosquittoBridgeLines(downstream.port, protocol)],
   });
   let bridge: ChildProcess | undefined;
+  // A bridge that dies mid-run would leave the generator waiting for its messages forever.
+  const died = (code: number | null, signal: string | null): void => {
+    console.error(`bench:bridge failed: the fleetshift bridge exited (${signal ?? code}) mid-run`);
+    void Promise.all([upstream.stop(), downstream.stop()]).finally(() => process.exit(1));
+  };
   try {
     bridge = await startFleetshiftBridge(upstream, downstream, protocol);
+    bridge.once('exit', died);
     const rounds = { mosquitto: [] as RunResult[], fleetshift: [] as RunResult[] };
+    // A warm-up round each, not counted: the bridge process compiles its hot paths, and both
+    // brokers and the generator size their buffers, before anything is measured.
+    const warmUp = Math.min(messages, 50_000);
+    await measure(upstream, downstream, 'bench/mosq', warmUp, seconds);
+    await measure(upstream, downstream, 'bench/fs', warmUp, seconds);
     let cpu = [0, 0];
     // Alternating rounds, so a change in the machine's other load hits both bridges alike.
     for (let round = 1; round <= roundCount; round += 1) {
@@ -100,6 +112,7 @@ async function main(): Promise<void> {
     }
     console.log(JSON.stringify(json ? { fleetshift, mosquitto, ratio } : { ratio }));
   } finally {
+    bridge?.off('exit', died);
     if (bridge) await stopChild(bridge);
     await upstream.stop();
     await downstream.stop();
@@ -158,6 +171,7 @@ async function startFleetshiftBridge(
   const child = spawn(
     process.execPath,
     [
+      ...BRIDGE_NODE_FLAGS,
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fsprof'] : []),
       ...(process.env.BENCH_SEMI ? [`--max-semi-space-size=${process.env.BENCH_SEMI}`] : []),
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
