@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const messages = arg('--messages', 200_000);
   const seconds = arg('--seconds', 20);
-  const roundCount = arg('--rounds', 3);
+  const roundCount = arg('--rounds', 5);
   // Both bridges speak the same protocol version to both brokers: 3.1.1 unless --mqtt5.
   const protocol = process.argv.includes('--mqtt5') ? 5 : 4;
 
