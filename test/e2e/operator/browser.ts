@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -12,6 +12,12 @@ export async function launchChromium(): Promise<{
   context: BrowserContext;
   close: () => Promise<void>;
 }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: run \`bash scripts/install-tools.sh --with-browser\` ` +
+        '(npm test does)',
+    );
+  }
   const profile = mkdtempSync(path.join(tmpdir(), 'fleetshift-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
