@@ -5,6 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 
+import { plainError } from '../plan/plain-errors';
 import { BridgeConfigError } from './errors';
 import { filtersOverlap, isValidFilter, rewriteTopic } from './topic-filter';
 
@@ -135,7 +136,7 @@ export type BridgeConfigInput = z.input<typeof schema>;
  * `baseDir` resolves relative file paths (the folder of the config file).
  */
 export function parseBridgeConfig(input: unknown, baseDir = process.cwd()): BridgeConfig {
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(input, { error: plainError });
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 
+import { plainError } from '../plan/plain-errors';
 import { demoSucceeded, formatDemoSummary, runDemo } from '../sandbox/demo';
 import { CliError } from './failure';
 
@@ -18,7 +19,7 @@ export function demoCommand(): Command {
     .option('--chaos', 'make the IoT Core stand-in fail mid-way; the migration rolls back', false)
     .option('--json', 'end with one JSON line: the summary', false)
     .action(async (raw: Record<string, unknown>) => {
-      const parsed = optionsSchema.safeParse(raw);
+      const parsed = optionsSchema.safeParse(raw, { error: plainError });
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
         throw new CliError(`demo: ${problems.join('; ')}`);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 
+import { plainError } from '../plan/plain-errors';
 import { loadSandboxConfig, sandboxEndpoints } from '../sandbox';
 import {
   type BrokerName,
@@ -37,10 +38,10 @@ export function sandboxBackendCommand(): Command {
     .option('--drain-seconds <s>', 'on SIGTERM, wait this long for outstanding acks', '10')
     .option('--ledger-dir <dir>', 'ledger folder (default: <sandbox home>/ledger)')
     .action(async (raw: Record<string, unknown>) => {
-      const parsed = optionsSchema.safeParse({
-        ...raw,
-        instanceId: raw.instanceId ?? `pid-${process.pid}`,
-      });
+      const parsed = optionsSchema.safeParse(
+        { ...raw, instanceId: raw.instanceId ?? `pid-${process.pid}` },
+        { error: plainError },
+      );
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
         throw new CliError(`sandbox backend: ${problems.join('; ')}`);

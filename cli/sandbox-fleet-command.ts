@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 
+import { plainError } from '../plan/plain-errors';
 import { loadSandboxConfig, type SandboxConfig } from '../sandbox';
 import {
   type DnsServerHandle,
@@ -40,7 +41,7 @@ export function sandboxFleetCommand(): Command {
     .option('--prefix <prefix>', 'client id prefix', 'device')
     .option('--ledger-dir <dir>', 'ledger folder (default: <sandbox home>/ledger)')
     .action(async (raw: Record<string, unknown>) => {
-      const parsed = optionsSchema.safeParse(raw);
+      const parsed = optionsSchema.safeParse(raw, { error: plainError });
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
         throw new CliError(`sandbox fleet: ${problems.join('; ')}`);

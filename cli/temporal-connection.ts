@@ -2,6 +2,7 @@ import { Client, Connection, NamespaceNotFoundError } from '@temporalio/client';
 import { type Command } from 'commander';
 import { z } from 'zod';
 
+import { plainError } from '../plan/plain-errors';
 import { loadSandboxConfig, sandboxEndpoints } from '../sandbox';
 import { DEFAULT_NAMESPACE } from '../workflows/api';
 import { CliError } from './failure';
@@ -61,7 +62,7 @@ export function resolveTemporalTarget(
     address: flags.address ?? nonEmpty(env.TEMPORAL_ADDRESS) ?? sandboxTemporalAddress(env),
     namespace: flags.namespace ?? nonEmpty(env.TEMPORAL_NAMESPACE) ?? DEFAULT_NAMESPACE,
   };
-  const parsed = targetSchema.safeParse(candidate);
+  const parsed = targetSchema.safeParse(candidate, { error: plainError });
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,

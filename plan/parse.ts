@@ -1,5 +1,6 @@
 // Turns whatever was typed (a file, the Temporal UI's JSON box) into a plan or a list of problems.
 import { type PlanProblem, crossFieldProblems } from './checks';
+import { plainError } from './plain-errors';
 import { type MigrationPlan, migrationPlanSchema } from './schema';
 
 /** A plan with every default filled in, or every problem found in it. */
@@ -11,7 +12,7 @@ export type PlanParseResult =
  * parts that are valid on their own, so one run of `fleetshift plan check` lists them all.
  */
 export function parsePlan(raw: unknown): PlanParseResult {
-  const parsed = migrationPlanSchema.safeParse(raw);
+  const parsed = migrationPlanSchema.safeParse(raw, { error: plainError });
   const schemaProblems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => ({

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+import { plainError } from '../plan/plain-errors';
 import { SandboxError } from './errors';
 
 /** The one address everything in the sandbox listens on. */
@@ -61,7 +62,7 @@ function envNameOf(name: PortName): string {
  * sandbox) and `FLEETSHIFT_PORT_<NAME>` pins one port, for example `FLEETSHIFT_PORT_MOTO`.
  */
 export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(env, { error: plainError });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new SandboxError('BadConfig', `sandbox environment: ${problems.join('; ')}`);

@@ -22,7 +22,7 @@ describe('fleetshift plan check', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('has 8 problems:');
     for (const line of [
-      'aws.endpoint: Invalid URL',
+      'aws.endpoint: must be a URL',
       'backends.services.0.instances: ',
       'analysis.missingData: ',
       'dns.stepsPercent.1: steps must rise strictly',

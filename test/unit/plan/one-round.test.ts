@@ -48,8 +48,8 @@ describe('parsePlan in one round', () => {
       },
     });
     expect(problems).toEqual([
-      'backends.services.0.instances: Invalid input: expected number, received string',
-      'backends.services.2: Invalid input: expected object, received string',
+      'backends.services.0.instances: must be a number, not a string',
+      'backends.services.2: must be an object, not a string',
       'backends.services.1.name: duplicate name',
       'backends.services.1.batchSize: must not exceed instances',
     ]);
@@ -61,7 +61,7 @@ describe('parsePlan in one round', () => {
       cleanup: { decommissionLegacy: true },
     });
     expect(problems).toEqual([
-      'aws.endpoint: Invalid URL',
+      'aws.endpoint: must be a URL',
       'cleanup.legacyBrokerService: required when cleanup.decommissionLegacy is true',
     ]);
     const empty = problemsOf({ cleanup: { decommissionLegacy: true, legacyBrokerService: '' } });
@@ -94,7 +94,7 @@ describe('parsePlan in one round', () => {
       'analysis.metrics.0.queries.0.id',
       'cleanup.legacyBrokerService',
     ]);
-    expect(problems[problems.length - 1]).toMatch(/expected string, received number/);
+    expect(problems[problems.length - 1]).toMatch(/must be a string, not a number/);
   });
 
   it.each([null, [], 'plan', 42, { dns: null, backends: { services: {} }, analysis: [] }])(
@@ -103,7 +103,7 @@ describe('parsePlan in one round', () => {
       const result = parsePlan(raw);
       expect(result.ok).toBe(false);
       if (!result.ok)
-        expect(result.problems.every((p) => p.message.startsWith('Invalid'))).toBe(true);
+        expect(result.problems.every((p) => /^must be an? \w+, not /.test(p.message))).toBe(true);
     },
   );
 });
