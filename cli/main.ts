@@ -29,7 +29,20 @@ export function buildProgram(): Command {
   program.addCommand(historyCommand());
   program.addCommand(reportCommand());
   program.addCommand(demoCommand());
+  withOurErrorPrefix(program);
   return program;
+}
+
+/**
+ * Commander's own usage errors ("error: unknown option '--bogus'") get the prefix every other
+ * failure of the command line has, with the verb: "fleetshift approve: unknown option ...".
+ * Added commands do not inherit output settings, so each one gets them.
+ */
+function withOurErrorPrefix(command: Command, path = command.name()): void {
+  command.configureOutput({
+    outputError: (text, write) => write(`${path}: ${text.replace(/^error: /, '')}`),
+  });
+  for (const sub of command.commands) withOurErrorPrefix(sub, `${path} ${sub.name()}`);
 }
 
 async function main(argv: string[]): Promise<void> {
