@@ -24,8 +24,10 @@ export const plainError: z.core.$ZodErrorMap = (issue) => {
         : `must be one of ${issue.values.map(show).join(', ')}`;
     case 'invalid_format':
       return issue.format === 'url' ? 'must be a URL' : `must be a valid ${issue.format}`;
-    case 'unrecognized_keys':
-      return `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map(show).join(', ')} (misspelled?)`;
+    case 'unrecognized_keys': {
+      const noun = issue.keys.length === 1 ? 'key' : 'keys';
+      return `unknown ${noun} ${issue.keys.map(show).join(', ')} (misspelled?)`;
+    }
     default:
       return undefined;
   }
