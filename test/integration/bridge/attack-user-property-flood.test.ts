@@ -8,9 +8,26 @@ import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { type BridgeHandle } from '../../../bridge';
+import { PROJECT_ROOT } from '../../../sandbox';
 import { bridgeConfigInput, runBridge, settle, useBrokerScene, waitFor } from './fixtures';
 
 jest.setTimeout(60_000);
+
+/** Publishes `n` numbered QoS 1 messages on dev/flood/normal, one every 250 ms, then exits 0. */
+const PUBLISHER = `
+const mqtt = require('mqtt');
+const [url, n] = process.argv.slice(1);
+const client = mqtt.connect(url, { clientId: 'flood-normal', reconnectPeriod: 0 });
+client.on('error', (err) => { console.error(err.message); process.exit(1); });
+client.on('connect', async () => {
+  for (let i = 0; i < Number(n); i += 1) {
+    await client.publishAsync('dev/flood/normal', String(i), { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await client.endAsync();
+  process.exit(0);
+});
+`;
 
 async function reconnects(bridge: BridgeHandle, side: string): Promise<number> {
   const metric = await bridge.metrics.reconnects.get();
@@ -35,19 +52,16 @@ describe('attack: a message with very many user properties', () => {
         qos: 1,
         properties: { userProperties: { a: Array.from({ length: 30_000 }, () => '') } },
       });
-      // Ordinary traffic behind it for 20 s, one message every 250 ms, from another process
-      // (mosquitto_pub), so that it does not wait for this event loop.
+      // Ordinary traffic behind it for 20 s, one message every 250 ms, from another process,
+      // so that it does not wait for this event loop.
       const sent = 80;
       const publisher = spawn(
-        'sh',
-        [
-          '-c',
-          `i=0; while [ $i -lt ${sent} ]; do mosquitto_pub -h 127.0.0.1 -p ${scene.legacy.port} ` +
-            `-q 1 -t dev/flood/normal -m $i; i=$((i+1)); sleep 0.25; done`,
-        ],
-        { stdio: 'ignore' },
+        process.execPath,
+        ['-e', PUBLISHER, `mqtt://127.0.0.1:${scene.legacy.port}`, String(sent)],
+        { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
       );
-      await new Promise((resolve) => publisher.once('exit', resolve));
+      const publisherExit = await new Promise((resolve) => publisher.once('exit', resolve));
+      expect(publisherExit).toBe(0);
       await settle(3000);
       await waitFor(
         () => bridge.metrics.deadLetteredByReason['downstream-refused'] >= 1,
